@@ -1,0 +1,557 @@
+package fn
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The functionConfig kinds that confighash accepts.
+const (
+	ConfigAPIVersion = "fn.confighash.dev/v1alpha1"
+	ConfigKind       = "ConfigHash"
+)
+
+// SecretKeyEnv names the environment variable that holds the HMAC key for
+// Secret digests when secretKeyFile is not set.
+const SecretKeyEnv = "CONFIGHASH_SECRET_KEY"
+
+// Mode says how digests are written on a pod template.
+type Mode string
+
+const (
+	// ModeCombined writes one annotation that covers every source.
+	ModeCombined Mode = "combined"
+	// ModePerSource writes one annotation per source.
+	ModePerSource Mode = "perSource"
+)
+
+// KeySelection says which keys of a referenced source count.
+type KeySelection string
+
+const (
+	// KeysReferenced counts only the keys a reference can show to a pod.
+	KeysReferenced KeySelection = "referenced"
+	// KeysAll counts every key of every referenced source.
+	KeysAll KeySelection = "all"
+)
+
+// OnMissing says what a reference to a source that is not in the input does.
+type OnMissing string
+
+const (
+	OnMissingWarn   OnMissing = "warn"
+	OnMissingError  OnMissing = "error"
+	OnMissingIgnore OnMissing = "ignore"
+)
+
+// Config holds the options of SPEC.md section 5.
+type Config struct {
+	Annotation       string
+	Mode             Mode
+	Keys             KeySelection
+	Sources          []string
+	IncludeJobs      bool
+	OnMissing        OnMissing
+	SecretKeyFile    string
+	Selector         Selector
+	PodTemplatePaths []PodTemplatePath
+
+	// secretKey is the HMAC key for Secret digests, resolved by Resolve
+	// from SecretKeyFile or the environment.
+	secretKey []byte
+}
+
+// Selector chooses the targets. Each list matches when an object has one of
+// its values; labels and annotations match when all of them are present; the
+// fields that are set must all match.
+type Selector struct {
+	Names       []string          `json:"names,omitempty" yaml:"names,omitempty"`
+	Namespaces  []string          `json:"namespaces,omitempty" yaml:"namespaces,omitempty"`
+	Kinds       []string          `json:"kinds,omitempty" yaml:"kinds,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty" yaml:"annotations,omitempty"`
+}
+
+// PodTemplatePath names where the pod template of a kind lives, for custom
+// resources that keep it somewhere confighash does not look by default.
+type PodTemplatePath struct {
+	APIVersion string `json:"apiVersion,omitempty" yaml:"apiVersion,omitempty"`
+	Kind       string `json:"kind" yaml:"kind"`
+	Path       string `json:"path" yaml:"path"`
+}
+
+// DefaultConfig returns the options that apply when nothing is configured.
+func DefaultConfig() *Config {
+	return &Config{
+		Annotation: "checksum/config",
+		Mode:       ModeCombined,
+		Keys:       KeysReferenced,
+		Sources:    []string{kindConfigMap, kindSecret},
+		OnMissing:  OnMissingWarn,
+	}
+}
+
+// option is one setting of SPEC 5, under the same name in the typed
+// functionConfig and in ConfigMap data, and in kebab case as a flag.
+type option struct {
+	name  string
+	usage string
+	// structured options take YAML (a list or a map) where the others take
+	// the string as it is.
+	structured bool
+	boolean    bool
+	decode     func(c *Config, n *yaml.RNode) error
+}
+
+// options lists every setting in the order --help and README show them.
+var options = []option{
+	{name: "annotation", usage: "annotation key of the combined hash; its prefix (before /) is the perSource prefix (default checksum/config)",
+		decode: func(c *Config, n *yaml.RNode) error { return decodeString(n, &c.Annotation) }},
+	{name: "mode", usage: "combined: one annotation for all sources; perSource: one annotation per source (default combined)",
+		decode: func(c *Config, n *yaml.RNode) error { return decodeEnum(n, (*string)(&c.Mode), ModeCombined, ModePerSource) }},
+	{name: "keys", usage: "referenced: count only the keys a reference shows to the pod; all: every key of a referenced source (default referenced)",
+		decode: func(c *Config, n *yaml.RNode) error { return decodeEnum(n, (*string)(&c.Keys), KeysReferenced, KeysAll) }},
+	{name: "sources", usage: "kinds to follow, a list or comma-separated: ConfigMap, Secret (default ConfigMap,Secret)", structured: true,
+		decode: decodeSources},
+	{name: "includeJobs", usage: "also annotate batch/v1 Jobs (their pod template is immutable: only for Jobs that are recreated) (default false)", boolean: true,
+		decode: func(c *Config, n *yaml.RNode) error { return decodeBool(n, &c.IncludeJobs) }},
+	{name: "onMissing", usage: "a non-optional reference to a source not in the input: warn, error (exit 1) or ignore (default warn)",
+		decode: func(c *Config, n *yaml.RNode) error {
+			return decodeEnum(n, (*string)(&c.OnMissing), OnMissingWarn, OnMissingError, OnMissingIgnore)
+		}},
+	{name: "secretKeyFile", usage: "file holding an HMAC key for Secret digests (default: the " + SecretKeyEnv + " environment variable, else plain SHA-256)",
+		decode: func(c *Config, n *yaml.RNode) error { return decodeString(n, &c.SecretKeyFile) }},
+	{name: "selector", usage: "which targets, YAML: {names: [], namespaces: [], kinds: [], labels: {}, annotations: {}} (default all)", structured: true,
+		decode: decodeSelector},
+	{name: "podTemplatePaths", usage: "extra pod templates, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.template}]", structured: true,
+		decode: decodePodTemplatePaths},
+}
+
+func lookupOption(name string) (option, bool) {
+	for _, o := range options {
+		if o.name == name {
+			return o, true
+		}
+	}
+	return option{}, false
+}
+
+func optionNames() string {
+	names := make([]string, len(options))
+	for i, o := range options {
+		names[i] = o.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// flagName is the kebab-case flag of an option: includeJobs -> include-jobs.
+func (o option) flagName() string {
+	var b strings.Builder
+	for _, r := range o.name {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('-')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// set applies an option given as a string, as in ConfigMap data or a flag.
+func (o option) set(c *Config, value string) error {
+	n := yaml.NewStringRNode(value)
+	if o.structured {
+		parsed, err := yaml.Parse(value)
+		if err != nil {
+			return fmt.Errorf("field %s: not valid YAML: %w", o.name, err)
+		}
+		if !yaml.IsMissingOrNull(parsed) {
+			n = parsed
+		}
+	}
+	return o.apply(c, n)
+}
+
+func (o option) apply(c *Config, n *yaml.RNode) error {
+	if err := o.decode(c, n); err != nil {
+		return fmt.Errorf("field %s: %w", o.name, err)
+	}
+	return nil
+}
+
+// ParseConfig reads a functionConfig: the typed fn.confighash.dev/v1alpha1
+// ConfigHash, or a v1 ConfigMap whose data holds the same fields as strings
+// (what `kpt fn eval -- key=value` makes). A nil or empty node means the
+// defaults. The result is not yet validated: see Resolve.
+func ParseConfig(node *yaml.RNode) (*Config, error) {
+	c := DefaultConfig()
+	if err := c.merge(node); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) merge(node *yaml.RNode) error {
+	if yaml.IsMissingOrNull(node) || yaml.IsEmptyMap(node) {
+		return nil
+	}
+	if node.YNode().Kind != yaml.MappingNode {
+		return fmt.Errorf("functionConfig must be a %s %s or a v1 ConfigMap, got a YAML %s", ConfigAPIVersion, ConfigKind, kindName(node.YNode()))
+	}
+	apiVersion, kind := node.GetApiVersion(), node.GetKind()
+	id := describeConfig(node)
+	switch {
+	case apiVersion == ConfigAPIVersion && kind == ConfigKind:
+		return wrapConfigErr(id, c.mergeTyped(node))
+	case apiVersion == "v1" && kind == "ConfigMap":
+		return wrapConfigErr(id, c.mergeConfigMap(node))
+	}
+	return fmt.Errorf("functionConfig %s: unsupported kind %q; want %s %s or v1 ConfigMap", id, apiVersion+"/"+kind, ConfigAPIVersion, ConfigKind)
+}
+
+func describeConfig(node *yaml.RNode) string {
+	if name := node.GetName(); name != "" {
+		return node.GetKind() + "/" + name
+	}
+	return node.GetKind()
+}
+
+func wrapConfigErr(id string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("functionConfig %s: %w", id, err)
+}
+
+func (c *Config) mergeTyped(node *yaml.RNode) error {
+	return node.VisitFields(func(f *yaml.MapNode) error {
+		name := f.Key.YNode().Value
+		switch name {
+		case "apiVersion", "kind", "metadata":
+			return nil
+		}
+		o, ok := lookupOption(name)
+		if !ok {
+			return fmt.Errorf("unknown field %q; accepted fields: %s", name, optionNames())
+		}
+		return o.apply(c, f.Value)
+	})
+}
+
+func (c *Config) mergeConfigMap(node *yaml.RNode) error {
+	data := node.Field("data")
+	if data == nil || yaml.IsMissingOrNull(data.Value) {
+		return nil
+	}
+	if data.Value.YNode().Kind != yaml.MappingNode {
+		return fmt.Errorf("field data: want a map, got a YAML %s", kindName(data.Value.YNode()))
+	}
+	return data.Value.VisitFields(func(f *yaml.MapNode) error {
+		name := f.Key.YNode().Value
+		o, ok := lookupOption(name)
+		if !ok {
+			return fmt.Errorf("unknown key data.%s; accepted keys: %s", name, optionNames())
+		}
+		if f.Value.YNode().Kind != yaml.ScalarNode {
+			return fmt.Errorf("key data.%s: want a string, got a YAML %s", name, kindName(f.Value.YNode()))
+		}
+		if err := o.set(c, f.Value.YNode().Value); err != nil {
+			return fmt.Errorf("key data.%s", strings.TrimPrefix(err.Error(), "field "))
+		}
+		return nil
+	})
+}
+
+// Resolve checks the options against each other and loads the HMAC key:
+// from SecretKeyFile when it is set, else from getenv(SecretKeyEnv).
+func (c *Config) Resolve(getenv func(string) string) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	c.secretKey = nil
+	if c.SecretKeyFile != "" {
+		b, err := os.ReadFile(c.SecretKeyFile)
+		if err != nil {
+			return fmt.Errorf("option secretKeyFile: %w", err)
+		}
+		key := strings.TrimRight(string(b), "\r\n")
+		if key == "" {
+			return fmt.Errorf("option secretKeyFile: %s is empty", c.SecretKeyFile)
+		}
+		c.secretKey = []byte(key)
+	} else if getenv != nil {
+		if key := getenv(SecretKeyEnv); key != "" {
+			c.secretKey = []byte(key)
+		}
+	}
+	return nil
+}
+
+// qualifiedName is the Kubernetes syntax of an annotation key: an optional
+// DNS subdomain prefix and "/", then a name of at most 63 characters.
+var (
+	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	namePart     = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+)
+
+func (c *Config) validate() error {
+	prefix, name, hasPrefix := strings.Cut(c.Annotation, "/")
+	if !hasPrefix {
+		name, prefix = prefix, ""
+	}
+	if (hasPrefix && (len(prefix) > 253 || !dnsSubdomain.MatchString(prefix))) || len(name) > maxNamePart || !namePart.MatchString(name) {
+		return fmt.Errorf("option annotation: %q is not a valid annotation key (want prefix/name, e.g. checksum/config)", c.Annotation)
+	}
+	if c.Mode == ModePerSource && !hasPrefix {
+		return fmt.Errorf("option annotation: mode perSource needs a key with a prefix (e.g. checksum/config), got %q", c.Annotation)
+	}
+	for i, p := range c.PodTemplatePaths {
+		if p.Kind == "" {
+			return fmt.Errorf("option podTemplatePaths[%d]: kind is required", i)
+		}
+		if p.Path == "" {
+			return fmt.Errorf("option podTemplatePaths[%d]: path is required (e.g. spec.template)", i)
+		}
+	}
+	return nil
+}
+
+// annotationPrefix is the perSource prefix: the part of annotation before "/".
+func (c *Config) annotationPrefix() string {
+	prefix, _, _ := strings.Cut(c.Annotation, "/")
+	return prefix
+}
+
+func (c *Config) follows(kind string) bool {
+	for _, k := range c.Sources {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeString(n *yaml.RNode, dst *string) error {
+	if n.YNode().Kind != yaml.ScalarNode || n.YNode().Tag == yaml.NodeTagNull {
+		return fmt.Errorf("want a string, got %s", describeValue(n.YNode()))
+	}
+	*dst = n.YNode().Value
+	return nil
+}
+
+func decodeEnum[T ~string](n *yaml.RNode, dst *string, accepted ...T) error {
+	var s string
+	if err := decodeString(n, &s); err != nil {
+		return fmt.Errorf("%w; accepted values: %s", err, joinValues(accepted))
+	}
+	for _, a := range accepted {
+		if s == string(a) {
+			*dst = s
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %s", s, joinValues(accepted))
+}
+
+func joinValues[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+func decodeBool(n *yaml.RNode, dst *bool) error {
+	if n.YNode().Kind == yaml.ScalarNode {
+		switch n.YNode().Value {
+		case "true":
+			*dst = true
+			return nil
+		case "false":
+			*dst = false
+			return nil
+		}
+	}
+	return fmt.Errorf("want true or false, got %s", describeValue(n.YNode()))
+}
+
+// decodeStringList takes a YAML list of strings, or one string of
+// comma-separated values (the only way to write a list in ConfigMap data).
+func decodeStringList(n *yaml.RNode) ([]string, error) {
+	y := n.YNode()
+	var values []string
+	switch {
+	case y.Kind == yaml.ScalarNode && y.Tag != yaml.NodeTagNull:
+		for _, v := range strings.Split(y.Value, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				values = append(values, v)
+			}
+		}
+	case y.Kind == yaml.SequenceNode:
+		for _, e := range y.Content {
+			if e.Kind != yaml.ScalarNode || e.Tag == yaml.NodeTagNull {
+				return nil, fmt.Errorf("want a list of strings, got an item that is %s", describeValue(e))
+			}
+			values = append(values, e.Value)
+		}
+	default:
+		return nil, fmt.Errorf("want a list of strings, got %s", describeValue(y))
+	}
+	return values, nil
+}
+
+func decodeStringMap(n *yaml.RNode) (map[string]string, error) {
+	y := n.YNode()
+	if y.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("want a map of strings, got %s", describeValue(y))
+	}
+	m := map[string]string{}
+	for i := 0; i+1 < len(y.Content); i += 2 {
+		v := y.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.Tag == yaml.NodeTagNull {
+			return nil, fmt.Errorf("%s: want a string, got %s", y.Content[i].Value, describeValue(v))
+		}
+		m[y.Content[i].Value] = v.Value
+	}
+	return m, nil
+}
+
+func decodeSources(c *Config, n *yaml.RNode) error {
+	values, err := decodeStringList(n)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	var sources []string
+	for _, v := range values {
+		if v != kindConfigMap && v != kindSecret {
+			return fmt.Errorf("%q is not one of %s, %s", v, kindConfigMap, kindSecret)
+		}
+		if !seen[v] {
+			seen[v] = true
+			sources = append(sources, v)
+		}
+	}
+	c.Sources = sources
+	return nil
+}
+
+func decodeSelector(c *Config, n *yaml.RNode) error {
+	if yaml.IsMissingOrNull(n) {
+		c.Selector = Selector{}
+		return nil
+	}
+	if n.YNode().Kind != yaml.MappingNode {
+		return fmt.Errorf("want a map with names, namespaces, kinds, labels or annotations, got %s", describeValue(n.YNode()))
+	}
+	var s Selector
+	err := n.VisitFields(func(f *yaml.MapNode) error {
+		var err error
+		name := f.Key.YNode().Value
+		switch name {
+		case "names":
+			s.Names, err = decodeStringList(f.Value)
+		case "namespaces":
+			s.Namespaces, err = decodeStringList(f.Value)
+		case "kinds":
+			s.Kinds, err = decodeStringList(f.Value)
+		case "labels":
+			s.Labels, err = decodeStringMap(f.Value)
+		case "annotations":
+			s.Annotations, err = decodeStringMap(f.Value)
+		default:
+			return fmt.Errorf("unknown field %q; accepted fields: names, namespaces, kinds, labels, annotations", name)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.Selector = s
+	return nil
+}
+
+func decodePodTemplatePaths(c *Config, n *yaml.RNode) error {
+	if yaml.IsMissingOrNull(n) {
+		c.PodTemplatePaths = nil
+		return nil
+	}
+	if n.YNode().Kind != yaml.SequenceNode {
+		return fmt.Errorf("want a list of {apiVersion, kind, path}, got %s", describeValue(n.YNode()))
+	}
+	var paths []PodTemplatePath
+	for i, e := range n.YNode().Content {
+		if e.Kind != yaml.MappingNode {
+			return fmt.Errorf("[%d]: want a map {apiVersion, kind, path}, got %s", i, describeValue(e))
+		}
+		var p PodTemplatePath
+		err := yaml.NewRNode(e).VisitFields(func(f *yaml.MapNode) error {
+			switch name := f.Key.YNode().Value; name {
+			case "apiVersion":
+				return decodeString(f.Value, &p.APIVersion)
+			case "kind":
+				return decodeString(f.Value, &p.Kind)
+			case "path":
+				return decodeString(f.Value, &p.Path)
+			default:
+				return fmt.Errorf("unknown field %q; accepted fields: apiVersion, kind, path", name)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
+		}
+		paths = append(paths, p)
+	}
+	c.PodTemplatePaths = paths
+	return nil
+}
+
+// describeValue names what a YAML value is, for error messages, without
+// quoting long content.
+func describeValue(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		if n.Tag == yaml.NodeTagNull {
+			return "null"
+		}
+		v := n.Value
+		if len(v) > 40 {
+			v = v[:40] + "..."
+		}
+		return fmt.Sprintf("%q (%s)", v, strings.TrimPrefix(n.ShortTag(), "!!"))
+	}
+	return "a " + kindName(n)
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "map"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "scalar"
+	case yaml.AliasNode:
+		return "alias"
+	case yaml.DocumentNode:
+		return "document"
+	}
+	return "node"
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,323 @@
+package fn
+
+import (
+	"errors"
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// item is one object of the input with its metadata read once.
+type item struct {
+	index int
+	node  *yaml.RNode
+	meta  yaml.ResourceMeta
+}
+
+// Processor is confighash as a kyaml framework.ResourceListProcessor. It
+// keeps no state between runs: each Process call reads its own options.
+type Processor struct {
+	// Getenv looks up CONFIGHASH_SECRET_KEY; nil means no environment.
+	Getenv func(string) string
+}
+
+var _ framework.ResourceListProcessor = Processor{}
+
+// Process reads the options from the functionConfig, annotates the items in
+// place and appends the results. Error results leave the items unchanged.
+func (p Processor) Process(rl *framework.ResourceList) error {
+	cfg, err := ParseConfig(rl.FunctionConfig)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Resolve(p.Getenv); err != nil {
+		return err
+	}
+	results, err := Transform(rl.Items, cfg)
+	rl.Results = append(rl.Results, results...)
+	if err != nil {
+		return err
+	}
+	if results.ExitCode() != 0 {
+		return results
+	}
+	return nil
+}
+
+// Transform annotates the pod templates of nodes for cfg, which must have
+// been resolved. It returns one result per finding and a summary. When any
+// result is an error, no node is changed. The error return is for failures
+// that are not about the input.
+func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, error) {
+	items := make([]*item, 0, len(nodes))
+	for i, n := range nodes {
+		meta, err := n.GetMeta()
+		if err != nil && !errors.Is(err, yaml.ErrMissingMetadata) {
+			// Not a Kubernetes object: passed through untouched.
+			continue
+		}
+		items = append(items, &item{index: i, node: n, meta: meta})
+	}
+	finder, err := newTargetFinder(cfg, items)
+	if err != nil {
+		return nil, fmt.Errorf("option selector: %w", err)
+	}
+	r := &run{
+		cfg:       cfg,
+		sources:   newSourceIndex(items, cfg),
+		digests:   map[string]digestResult{},
+		reported:  map[string]bool{},
+		templates: 0,
+	}
+	var changes []plannedChange
+	for _, it := range items {
+		for _, t := range finder.find(it) {
+			r.templates++
+			if change, ok := r.plan(t); ok {
+				changes = append(changes, plannedChange{target: t, change: change})
+			}
+		}
+	}
+	if r.results.ExitCode() != 0 {
+		return r.results, nil
+	}
+	changed := 0
+	for _, c := range changes {
+		ok, err := c.change.apply(c.target.Template)
+		if err != nil {
+			return r.results, fmt.Errorf("%s: writing %s: %w", describe(c.target.Object), c.target.field("metadata.annotations"), err)
+		}
+		if ok {
+			changed++
+		}
+	}
+	r.results = append(r.results, &framework.Result{
+		Severity: framework.Info,
+		Message: fmt.Sprintf("confighash: %d of %d pod templates depend on %d ConfigMaps and Secrets; %d annotated anew, %d warnings",
+			len(changes), r.templates, r.sourcesUsed(), changed, r.warnings()),
+	})
+	return r.results, nil
+}
+
+type plannedChange struct {
+	target *Target
+	change annotationChange
+}
+
+// run is the state of one Transform.
+type run struct {
+	cfg       *Config
+	sources   *sourceIndex
+	digests   map[string]digestResult
+	used      map[SourceID]bool
+	reported  map[string]bool
+	results   framework.Results
+	templates int
+}
+
+type digestResult struct {
+	digest string
+	failed bool
+}
+
+// plan resolves the references of one pod template and computes what its
+// annotations must be; ok is false when it has no resolvable dependency and
+// must be left exactly as it was.
+func (r *run) plan(t *Target) (annotationChange, bool) {
+	targetNS := normalizeNamespace(t.Object.meta.Namespace)
+	refs := podSpecRefs(lookup(t.Template.YNode(), "spec"), t.field("spec"))
+	refs = append(refs, annotationRefs(t.Object.meta.Annotations, "metadata")...)
+	if t.Path != "" {
+		refs = append(refs, annotationRefs(t.Template.GetAnnotations(ConfigMapsAnnotation, SecretsAnnotation), t.field("metadata"))...)
+	}
+
+	deps := map[SourceID]*keySet{}
+	for _, ref := range refs {
+		if ref.Name == "" || !r.cfg.follows(ref.Kind) {
+			continue
+		}
+		id := SourceID{Kind: ref.Kind, Namespace: targetNS, Name: ref.Name}
+		if ref.Namespace != "" {
+			id.Namespace = ref.Namespace
+		}
+		if r.sources.ignored[id] {
+			continue
+		}
+		found := r.sources.sources[id]
+		switch {
+		case len(found) == 0:
+			r.missing(t, ref, id)
+			continue
+		case len(found) > 1:
+			r.duplicate(found)
+			continue
+		}
+		if deps[id] == nil {
+			deps[id] = &keySet{}
+		}
+		deps[id].add(ref, r.cfg)
+	}
+	if len(deps) == 0 {
+		return annotationChange{}, false
+	}
+
+	digests := map[SourceID]string{}
+	for id, keys := range deps {
+		d := r.digest(r.sources.sources[id][0], keys)
+		if d.failed {
+			return annotationChange{}, false
+		}
+		digests[id] = d.digest
+	}
+	if r.cfg.Mode == ModePerSource {
+		prefix := r.cfg.annotationPrefix()
+		change := annotationChange{
+			set:        map[string]string{},
+			stalePrefs: []string{PerSourceKey(prefix, kindConfigMap, ""), PerSourceKey(prefix, kindSecret, "")},
+		}
+		for id, d := range digests {
+			name := id.Name
+			if id.Namespace != targetNS {
+				name = id.Namespace + "." + id.Name
+			}
+			change.set[PerSourceKey(prefix, id.Kind, name)] = d
+		}
+		return change, true
+	}
+	labels := make(map[string]string, len(digests))
+	for id, d := range digests {
+		label := id.Kind + "/" + id.Name
+		if id.Namespace != targetNS {
+			label = id.Kind + "/" + id.Namespace + "/" + id.Name
+		}
+		labels[label] = d
+	}
+	return annotationChange{set: map[string]string{r.cfg.Annotation: CombinedDigest(labels)}}, true
+}
+
+// digest computes a source's digest for a set of keys once per run, however
+// many targets share it.
+func (r *run) digest(s *Source, keys *keySet) digestResult {
+	cacheKey := s.ID.String() + "\x00" + keys.String()
+	if d, ok := r.digests[cacheKey]; ok {
+		return d
+	}
+	if r.used == nil {
+		r.used = map[SourceID]bool{}
+	}
+	r.used[s.ID] = true
+	values, warnings, err := s.Values(keys)
+	for _, w := range warnings {
+		r.report(s.ID.String()+w.field, &framework.Result{
+			Severity:    framework.Warning,
+			Message:     w.message,
+			ResourceRef: resourceRef(s.Node),
+			Field:       &framework.Field{Path: w.field},
+			File:        fileOfNode(s.Node),
+		})
+	}
+	var d digestResult
+	if err != nil {
+		d.failed = true
+		res := &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: resourceRef(s.Node), File: fileOfNode(s.Node)}
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			res.Field = &framework.Field{Path: fe.field}
+		}
+		r.report(s.ID.String(), res)
+	} else {
+		var key []byte
+		if s.ID.Kind == kindSecret {
+			key = r.cfg.secretKey
+		}
+		d.digest = SourceDigest(SourceDocument(values), key)
+	}
+	r.digests[cacheKey] = d
+	return d
+}
+
+func (r *run) missing(t *Target, ref Ref, id SourceID) {
+	if ref.Optional || r.cfg.OnMissing == OnMissingIgnore {
+		return
+	}
+	severity := framework.Warning
+	hint := "add it to the input, mark the reference optional: true, or set onMissing: ignore"
+	if r.cfg.OnMissing == OnMissingError {
+		severity = framework.Error
+		hint = "add it to the input, mark the reference optional: true, or set onMissing: warn"
+	}
+	what := "is not in the input"
+	if r.sources.localConfig[id] {
+		what = "is only in the input as local config, which is never applied"
+	}
+	r.results = append(r.results, &framework.Result{
+		Severity:    severity,
+		Message:     fmt.Sprintf("%s: %s %s references %s, which %s; %s", describe(t.Object), ref.Kind, id.Namespace+"/"+id.Name, ref.Field, what, hint),
+		ResourceRef: resourceRef(t.Object.node),
+		Field:       &framework.Field{Path: ref.Field},
+		File:        fileOf(t.Object),
+	})
+}
+
+func (r *run) duplicate(found []*Source) {
+	s := found[0]
+	items := make([]string, len(found))
+	for i, f := range found {
+		items[i] = fmt.Sprint(f.Item)
+	}
+	r.report("dup "+s.ID.String(), &framework.Result{
+		Severity:    framework.Error,
+		Message:     fmt.Sprintf("%s appears %d times in the input (items %v); confighash cannot tell which one the pods will see", s.ID, len(found), items),
+		ResourceRef: resourceRef(s.Node),
+		File:        fileOfNode(s.Node),
+	})
+}
+
+// report adds a result once per key: a source shared by many targets has its
+// problem said once.
+func (r *run) report(key string, res *framework.Result) {
+	if r.reported[key] {
+		return
+	}
+	r.reported[key] = true
+	r.results = append(r.results, res)
+}
+
+func (r *run) sourcesUsed() int { return len(r.used) }
+
+func (r *run) warnings() int {
+	n := 0
+	for _, res := range r.results {
+		if res.Severity == framework.Warning {
+			n++
+		}
+	}
+	return n
+}
+
+// fieldError is an error about one field of an object.
+type fieldError struct {
+	field string
+	msg   string
+}
+
+func (e *fieldError) Error() string { return e.msg }
+
+func resourceRef(n *yaml.RNode) *yaml.ResourceIdentifier {
+	return &yaml.ResourceIdentifier{
+		TypeMeta:   yaml.TypeMeta{APIVersion: n.GetApiVersion(), Kind: n.GetKind()},
+		NameMeta:   yaml.NameMeta{Name: n.GetName(), Namespace: n.GetNamespace()},
+	}
+}
+
+func fileOfNode(n *yaml.RNode) *framework.File { return fileOf(&item{node: n}) }
+
+// describe names an object as people write it: "Deployment shop/web".
+func describe(it *item) string {
+	ns := it.meta.Namespace
+	if ns == "" {
+		return it.meta.Kind + " " + it.meta.Name
+	}
+	return it.meta.Kind + " " + ns + "/" + it.meta.Name
+}
