@@ -1,6 +1,6 @@
 module confighash.dev/confighash
 
-go 1.26
+go 1.26.0
 
 require sigs.k8s.io/kustomize/kyaml v0.21.2
 
