@@ -113,9 +113,13 @@ var options = []option{
 	{name: "annotation", usage: "annotation key of the combined hash; its prefix (before /) is the perSource prefix (default checksum/config)",
 		decode: func(c *Config, n *yaml.RNode) error { return decodeString(n, &c.Annotation) }},
 	{name: "mode", usage: "combined: one annotation for all sources; perSource: one annotation per source (default combined)",
-		decode: func(c *Config, n *yaml.RNode) error { return decodeEnum(n, (*string)(&c.Mode), ModeCombined, ModePerSource) }},
+		decode: func(c *Config, n *yaml.RNode) error {
+			return decodeEnum(n, (*string)(&c.Mode), ModeCombined, ModePerSource)
+		}},
 	{name: "keys", usage: "referenced: count only the keys a reference shows to the pod; all: every key of a referenced source (default referenced)",
-		decode: func(c *Config, n *yaml.RNode) error { return decodeEnum(n, (*string)(&c.Keys), KeysReferenced, KeysAll) }},
+		decode: func(c *Config, n *yaml.RNode) error {
+			return decodeEnum(n, (*string)(&c.Keys), KeysReferenced, KeysAll)
+		}},
 	{name: "sources", usage: "kinds to follow, a list or comma-separated: ConfigMap, Secret (default ConfigMap,Secret)", structured: true,
 		decode: decodeSources},
 	{name: "includeJobs", usage: "also annotate batch/v1 Jobs (their pod template is immutable: only for Jobs that are recreated) (default false)", boolean: true,

@@ -253,7 +253,7 @@ func (r *run) missing(t *Target, ref Ref, id SourceID) {
 	}
 	r.results = append(r.results, &framework.Result{
 		Severity:    severity,
-		Message:     fmt.Sprintf("%s: %s %s references %s, which %s; %s", describe(t.Object), ref.Kind, id.Namespace+"/"+id.Name, ref.Field, what, hint),
+		Message:     fmt.Sprintf("%s: %s references %s %s, which %s; %s", describe(t.Object), ref.Field, ref.Kind, id.Namespace+"/"+id.Name, what, hint),
 		ResourceRef: resourceRef(t.Object.node),
 		Field:       &framework.Field{Path: ref.Field},
 		File:        fileOf(t.Object),
@@ -306,8 +306,8 @@ func (e *fieldError) Error() string { return e.msg }
 
 func resourceRef(n *yaml.RNode) *yaml.ResourceIdentifier {
 	return &yaml.ResourceIdentifier{
-		TypeMeta:   yaml.TypeMeta{APIVersion: n.GetApiVersion(), Kind: n.GetKind()},
-		NameMeta:   yaml.NameMeta{Name: n.GetName(), Namespace: n.GetNamespace()},
+		TypeMeta: yaml.TypeMeta{APIVersion: n.GetApiVersion(), Kind: n.GetKind()},
+		NameMeta: yaml.NameMeta{Name: n.GetName(), Namespace: n.GetNamespace()},
 	}
 }
 

@@ -1,0 +1,149 @@
+package fn
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The worked example of README.md, section "The hash". Every value here was
+// computed with printf, base64 and sha256sum (or openssl dgst -hmac), not
+// with this code; README.md shows the commands, and TestREADMEShowsVectors
+// keeps README and these vectors the same.
+const (
+	exampleConfigMapDocument = `{"LOG_LEVEL":"ZGVidWc=","app.properties":"Y29sb3I9Ymx1ZQo="}`
+	exampleConfigMapDigest   = "19f646b52774ae8a02cb73b909ef9fb7f8d5d8c6a36687a10b91e3da039cad7e"
+	exampleSecretDocument    = `{"password":"aHVudGVyMg=="}`
+	exampleSecretDigest      = "ba3b27ff42274af9b5c4178c3c8c41309639ca29a17a82be6d3e9f40057673de"
+	exampleSecretHMAC        = "f879f8f79ab0af63119d283926658e934d55e72e9bb2f0c682e5476e0621a229" // key "example-key"
+	exampleCombinedDocument  = `{"ConfigMap/web-config":"` + exampleConfigMapDigest + `","Secret/web-secret":"` + exampleSecretDigest + `"}`
+	exampleCombined          = "dc044cef37ca7faa7097b37b0841666f17afd21737c36957f23d10e22775db9d"
+)
+
+func TestSourceDocument(t *testing.T) {
+	tests := []struct {
+		name   string
+		values map[string][]byte
+		want   string
+	}{
+		{"worked example ConfigMap", map[string][]byte{"app.properties": []byte("color=blue\n"), "LOG_LEVEL": []byte("debug")}, exampleConfigMapDocument},
+		{"worked example Secret", map[string][]byte{"password": []byte("hunter2")}, exampleSecretDocument},
+		{"no keys", nil, `{}`},
+		{"empty value", map[string][]byte{"k": {}}, `{"k":""}`},
+		{"binary value", map[string][]byte{"b": {0, 0xff, 0xfe}}, `{"b":"AP/+"}`},
+		{"keys sorted bytewise", map[string][]byte{"b": []byte("1"), "B": []byte("2"), "a.b": []byte("3")}, `{"B":"Mg==","a.b":"Mw==","b":"MQ=="}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(SourceDocument(tt.values)); got != tt.want {
+				t.Errorf("SourceDocument() = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDigests(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"ConfigMap digest", SourceDigest([]byte(exampleConfigMapDocument), nil), exampleConfigMapDigest},
+		{"Secret digest", SourceDigest([]byte(exampleSecretDocument), nil), exampleSecretDigest},
+		{"Secret HMAC", SourceDigest([]byte(exampleSecretDocument), []byte("example-key")), exampleSecretHMAC},
+		{"empty document", SourceDigest([]byte(`{}`), nil), "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+		{"combined", CombinedDigest(map[string]string{"Secret/web-secret": exampleSecretDigest, "ConfigMap/web-config": exampleConfigMapDigest}), exampleCombined},
+		{"combined document is sorted JSON", string(mustJSON(t, map[string]string{"Secret/web-secret": exampleSecretDigest, "ConfigMap/web-config": exampleConfigMapDigest})), exampleCombinedDocument},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %s, want %s", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPerSourceKey(t *testing.T) {
+	long := strings.Repeat("a", 60)
+	tests := []struct {
+		kind, name string
+		want       string
+	}{
+		{kindConfigMap, "web-config", "checksum/configmap.web-config"},
+		{kindSecret, "web-secret", "checksum/secret.web-secret"},
+		// 63 characters exactly: kept whole.
+		{kindConfigMap, strings.Repeat("b", 53), "checksum/configmap." + strings.Repeat("b", 53)},
+		// "configmap." + 60 a's is 70 characters: cut to 54, then "-" and
+		// the first 8 hex of sha256("configmap.aaa...a").
+		{kindConfigMap, long, "checksum/configmap." + strings.Repeat("a", 44) + "-be26db45"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := PerSourceKey("checksum", tt.kind, tt.name)
+			if got != tt.want {
+				t.Errorf("PerSourceKey(%s, %s) = %s, want %s", tt.kind, tt.name, got, tt.want)
+			}
+			if _, part, _ := strings.Cut(got, "/"); len(part) > 63 {
+				t.Errorf("name part %q is %d characters, over 63", part, len(part))
+			}
+		})
+	}
+}
+
+// TestWorkedExample runs the bundled quickstart example, the same objects as
+// the worked example, through the whole command.
+func TestWorkedExample(t *testing.T) {
+	input, err := os.ReadFile("../examples/quickstart/resources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []struct {
+		name string
+		key  string
+		want string
+	}{
+		{"plain", "", exampleCombined},
+		{"hmac", "example-key", CombinedDigest(map[string]string{"ConfigMap/web-config": exampleConfigMapDigest, "Secret/web-secret": exampleSecretHMAC})},
+	} {
+		t.Run(env.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			getenv := func(k string) string {
+				if k == SecretKeyEnv {
+					return env.key
+				}
+				return ""
+			}
+			if err := Run(nil, Streams{In: bytes.NewReader(input), Out: &out, Err: &errOut}, getenv); err != nil {
+				t.Fatalf("Run: %v\n%s", err, errOut.String())
+			}
+			if want := "checksum/config: '" + env.want + "'"; !strings.Contains(out.String(), want) {
+				t.Errorf("output lacks %s:\n%s", want, out.String())
+			}
+			if env.key == "" {
+				expected, err := os.ReadFile("../examples/quickstart/expected.yaml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.String() != string(expected) {
+					t.Errorf("output differs from examples/quickstart/expected.yaml:\n%s", out.String())
+				}
+			}
+		})
+	}
+}
+
+// TestREADMEShowsVectors keeps the worked example in README.md equal to the
+// vectors above.
+func TestREADMEShowsVectors(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{exampleConfigMapDocument, exampleConfigMapDigest, exampleSecretDocument, exampleSecretDigest, exampleSecretHMAC, exampleCombinedDocument, exampleCombined} {
+		if !bytes.Contains(readme, []byte(v)) {
+			t.Errorf("README.md does not show %s", v)
+		}
+	}
+}
