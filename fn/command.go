@@ -130,7 +130,7 @@ func Run(args []string, s Streams, getenv func(string) string) error {
 		return err
 	}
 
-	results, err := transformInput(in, configFile, settings, getenv)
+	results, changed, err := transformInput(in, configFile, settings, getenv)
 	if err != nil {
 		if !in.ResourceList {
 			return err
@@ -149,7 +149,7 @@ func Run(args []string, s Streams, getenv func(string) string) error {
 	if failed && !in.ResourceList {
 		return exitError{}
 	}
-	if err := in.WriteOutput(s.Out, results); err != nil {
+	if err := in.WriteOutput(s.Out, results, changed); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	if failed {
@@ -160,7 +160,15 @@ func Run(args []string, s Streams, getenv func(string) string) error {
 
 // transformInput gathers the options (functionConfig, then --config, then
 // flags) and runs the function.
-func transformInput(in *Input, configFile string, settings []setting, getenv func(string) string) (framework.Results, error) {
+func transformInput(in *Input, configFile string, settings []setting, getenv func(string) string) (framework.Results, []bool, error) {
+	cfg, err := gatherConfig(in, configFile, settings, getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	return Transform(in.Items, cfg)
+}
+
+func gatherConfig(in *Input, configFile string, settings []setting, getenv func(string) string) (*Config, error) {
 	cfg, err := ParseConfig(in.FunctionConfig)
 	if err != nil {
 		return nil, err
@@ -186,7 +194,7 @@ func transformInput(in *Input, configFile string, settings []setting, getenv fun
 	if err := cfg.Resolve(getenv); err != nil {
 		return nil, err
 	}
-	return Transform(in.Items, cfg)
+	return cfg, nil
 }
 
 func severityWord(s framework.Severity) string {

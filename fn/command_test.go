@@ -59,7 +59,7 @@ func TestCommand(t *testing.T) {
 		{name: "version", args: []string{"--version"}, stdout: []string{"confighash " + Version}},
 		{name: "unknown flag", args: []string{"--fast"}, code: 1, noStdout: true, stderr: []string{"flag provided but not defined: -fast", "confighash --help"}},
 		{name: "argument", args: []string{"file.yaml"}, code: 1, noStdout: true, stderr: []string{`unexpected argument "file.yaml"`, "standard input"}},
-		{name: "stream defaults", stdin: commandInput, stdout: []string{"checksum/config: "}, stderr: []string{"warning: Deployment web: spec.template.spec.containers[name=app].envFrom[1].configMapRef references ConfigMap default/absent, which is not in the input", "info: confighash: 1 of 1 pod templates"}},
+		{name: "stream defaults", stdin: commandInput, stdout: []string{"checksum/config: "}, stderr: []string{"warning: Deployment web: spec.template.spec.containers[name=app].envFrom[1].configMapRef references ConfigMap default/absent, which is not in the input", "info: confighash: 1 pod template, 1 with dependencies"}},
 		{name: "quiet keeps warnings", args: []string{"--quiet"}, stdin: commandInput, stderr: []string{"warning: "}},
 		{name: "flag", args: []string{"--mode", "perSource"}, stdin: commandInput, stdout: []string{"checksum/configmap.cm: "}, notStdout: []string{"checksum/config:"}},
 		{name: "config file", args: []string{"--config", perSource}, stdin: commandInput, stdout: []string{"checksum/configmap.cm: "}},

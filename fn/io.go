@@ -27,9 +27,9 @@ type Input struct {
 	ResourceList   bool
 	APIVersion     string
 	FunctionConfig *yaml.RNode
-	// seqIndent is the sequence indentation style of each stream document,
-	// kept so that output looks like input.
-	seqIndent []string
+	// chunks are the stream's documents as they were read, so that stream
+	// output can give back every byte of what confighash did not change.
+	chunks []chunk
 }
 
 var (
@@ -40,18 +40,13 @@ var (
 // ReadInput parses a ResourceList or a YAML stream. Every item must be an
 // object (a YAML map); errors say which document and line is at fault.
 func ReadInput(data []byte) (*Input, error) {
-	data = bytes.TrimPrefix(data, utf8BOM)
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text := string(bytes.TrimPrefix(data, utf8BOM))
 	in := &Input{}
-	type document struct {
-		node      *yaml.Node
-		line      int
-		seqIndent string
-	}
-	var docs []document
-	for _, chunk := range splitDocuments(text) {
-		dec := yaml.NewDecoder(strings.NewReader(chunk.text))
-		seqIndent := yaml.DeriveSeqIndentStyle(chunk.text)
+	var docs []*yaml.Node
+	chunks := splitDocuments(text)
+	for i := range chunks {
+		c := &chunks[i]
+		dec := yaml.NewDecoder(strings.NewReader(c.text))
 		for {
 			var n yaml.Node
 			err := dec.Decode(&n)
@@ -59,29 +54,30 @@ func ReadInput(data []byte) (*Input, error) {
 				break
 			}
 			if err != nil {
-				return nil, fmt.Errorf("input is not valid YAML: %s", shiftLine(err.Error(), chunk.line))
+				return nil, fmt.Errorf("input is not valid YAML: %s", shiftLine(err.Error(), c.line))
 			}
 			if yaml.IsYNodeEmptyDoc(&n) || len(n.Content) == 0 || n.Content[0].Tag == yaml.NodeTagNull {
 				continue
 			}
+			if root := n.Content[0]; root.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("document %d (line %d) is not an object but a YAML %s", len(docs)+1, c.line+root.Line-1, kindName(root))
+			}
 			// The document node is kept: it holds the comments above the object.
-			docs = append(docs, document{node: &n, line: chunk.line + n.Content[0].Line - 1, seqIndent: seqIndent})
+			c.items = append(c.items, len(docs))
+			docs = append(docs, &n)
 		}
 	}
 
-	if len(docs) == 1 && isResourceList(docs[0].node.Content[0]) {
-		if err := in.readResourceList(yaml.NewRNode(docs[0].node)); err != nil {
+	if len(docs) == 1 && isResourceList(docs[0].Content[0]) {
+		if err := in.readResourceList(yaml.NewRNode(docs[0])); err != nil {
 			return nil, err
 		}
 		return in, nil
 	}
-	for i, d := range docs {
-		if root := d.node.Content[0]; root.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("document %d (line %d) is not an object but a YAML %s", i+1, d.line, kindName(root))
-		}
-		in.Items = append(in.Items, yaml.NewRNode(d.node))
-		in.seqIndent = append(in.seqIndent, d.seqIndent)
+	for _, d := range docs {
+		in.Items = append(in.Items, yaml.NewRNode(d))
 	}
+	in.chunks = chunks
 	return in, nil
 }
 
@@ -113,9 +109,13 @@ func (in *Input) readResourceList(rl *yaml.RNode) error {
 	return nil
 }
 
+// chunk is the text between two "---" lines.
 type chunk struct {
-	text string
-	line int // line of the chunk's first line in the input
+	// separator is the "---" line before the chunk, "" for the first.
+	separator string
+	text      string
+	line      int   // line of the chunk's first line in the input
+	items     []int // the items decoded from text, usually one
 }
 
 // splitDocuments cuts a stream at "---" lines (with nothing but a comment
@@ -123,6 +123,7 @@ type chunk struct {
 // that errors name lines of the whole input.
 func splitDocuments(text string) []chunk {
 	var chunks []chunk
+	separator := ""
 	start, startLine, line := 0, 1, 1
 	for pos := 0; pos < len(text); {
 		end := strings.IndexByte(text[pos:], '\n')
@@ -131,13 +132,14 @@ func splitDocuments(text string) []chunk {
 			next = pos + end + 1
 		}
 		if isSeparator(text[pos:next]) {
-			chunks = append(chunks, chunk{text: text[start:pos], line: startLine})
+			chunks = append(chunks, chunk{separator: separator, text: text[start:pos], line: startLine})
+			separator = text[pos:next]
 			start, startLine = next, line+1
 		}
 		pos = next
 		line++
 	}
-	return append(chunks, chunk{text: text[start:], line: startLine})
+	return append(chunks, chunk{separator: separator, text: text[start:], line: startLine})
 }
 
 func isSeparator(line string) bool {
@@ -159,8 +161,10 @@ func shiftLine(msg string, chunkLine int) string {
 }
 
 // WriteOutput writes the items in the form they came in: a ResourceList with
-// the results, or a YAML stream (results go to the caller, for stderr).
-func (in *Input) WriteOutput(w io.Writer, results framework.Results) error {
+// the results, or a YAML stream (results go to the caller, for stderr). In a
+// stream, a document whose items did not change is written back byte for
+// byte; changed is indexed like Items, and nil means nothing changed.
+func (in *Input) WriteOutput(w io.Writer, results framework.Results, changed []bool) error {
 	if in.ResourceList {
 		var res *yaml.RNode
 		if len(results) > 0 {
@@ -181,16 +185,35 @@ func (in *Input) WriteOutput(w io.Writer, results framework.Results) error {
 			WrappingAPIVersion:    in.APIVersion,
 		}.Write(in.Items)
 	}
-	enc := yaml.NewEncoder(w)
-	for i, n := range in.Items {
-		if i < len(in.seqIndent) && in.seqIndent[i] == string(yaml.WideSequenceStyle) {
-			enc.DefaultSeqIndent()
-		} else {
-			enc.CompactSeqIndent()
+	var out bytes.Buffer
+	for _, c := range in.chunks {
+		out.WriteString(c.separator)
+		if !anyChanged(c.items, changed) {
+			out.WriteString(c.text)
+			continue
 		}
-		if err := enc.Encode(n.Document()); err != nil {
+		enc := yaml.NewEncoder(&out)
+		if yaml.DeriveSeqIndentStyle(c.text) == string(yaml.WideSequenceStyle) {
+			enc.DefaultSeqIndent()
+		}
+		for _, i := range c.items {
+			if err := enc.Encode(in.Items[i].Document()); err != nil {
+				return err
+			}
+		}
+		if err := enc.Close(); err != nil {
 			return err
 		}
 	}
-	return enc.Close()
+	_, err := w.Write(out.Bytes())
+	return err
+}
+
+func anyChanged(items []int, changed []bool) bool {
+	for _, i := range items {
+		if i < len(changed) && changed[i] {
+			return true
+		}
+	}
+	return false
 }

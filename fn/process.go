@@ -3,6 +3,7 @@ package fn
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -34,7 +35,7 @@ func (p Processor) Process(rl *framework.ResourceList) error {
 	if err := cfg.Resolve(p.Getenv); err != nil {
 		return err
 	}
-	results, err := Transform(rl.Items, cfg)
+	results, _, err := Transform(rl.Items, cfg)
 	rl.Results = append(rl.Results, results...)
 	if err != nil {
 		return err
@@ -46,10 +47,10 @@ func (p Processor) Process(rl *framework.ResourceList) error {
 }
 
 // Transform annotates the pod templates of nodes for cfg, which must have
-// been resolved. It returns one result per finding and a summary. When any
-// result is an error, no node is changed. The error return is for failures
-// that are not about the input.
-func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, error) {
+// been resolved. It returns one result per finding and a summary, and marks
+// the nodes it changed. When any result is an error, no node is changed. The
+// error return is for failures that are not about the input.
+func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, []bool, error) {
 	items := make([]*item, 0, len(nodes))
 	for i, n := range nodes {
 		meta, err := n.GetMeta()
@@ -61,7 +62,7 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, error) {
 	}
 	finder, err := newTargetFinder(cfg, items)
 	if err != nil {
-		return nil, fmt.Errorf("option selector: %w", err)
+		return nil, nil, fmt.Errorf("option selector: %w", err)
 	}
 	r := &run{
 		cfg:       cfg,
@@ -72,7 +73,18 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, error) {
 	}
 	var changes []plannedChange
 	for _, it := range items {
-		for _, t := range finder.find(it) {
+		targets, unmatched := finder.find(it)
+		for _, i := range unmatched {
+			p := cfg.PodTemplatePaths[i]
+			r.results = append(r.results, &framework.Result{
+				Severity:    framework.Warning,
+				Message:     fmt.Sprintf("%s: podTemplatePaths[%d] names its kind, but path %s finds no pod template (a map with spec.containers) in it; check the path", describe(it), i, p.Path),
+				ResourceRef: resourceRef(it.node),
+				Field:       &framework.Field{Path: p.Path},
+				File:        fileOf(it),
+			})
+		}
+		for _, t := range targets {
 			r.templates++
 			if change, ok := r.plan(t); ok {
 				changes = append(changes, plannedChange{target: t, change: change})
@@ -80,24 +92,25 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, error) {
 		}
 	}
 	if r.results.ExitCode() != 0 {
-		return r.results, nil
+		return r.results, nil, nil
 	}
-	changed := 0
+	changed, annotated := make([]bool, len(nodes)), 0
 	for _, c := range changes {
 		ok, err := c.change.apply(c.target.Template)
 		if err != nil {
-			return r.results, fmt.Errorf("%s: writing %s: %w", describe(c.target.Object), c.target.field("metadata.annotations"), err)
+			return r.results, nil, fmt.Errorf("%s: writing %s: %w", describe(c.target.Object), c.target.field("metadata.annotations"), err)
 		}
 		if ok {
-			changed++
+			changed[c.target.Object.index] = true
+			annotated++
 		}
 	}
 	r.results = append(r.results, &framework.Result{
 		Severity: framework.Info,
-		Message: fmt.Sprintf("confighash: %d of %d pod templates depend on %d ConfigMaps and Secrets; %d annotated anew, %d warnings",
-			len(changes), r.templates, r.sourcesUsed(), changed, r.warnings()),
+		Message: fmt.Sprintf("confighash: %s, %d with dependencies on %s; %d annotated anew; %s",
+			plural(r.templates, "pod template"), len(changes), plural(r.sourcesUsed(), "ConfigMap or Secret"), annotated, plural(r.warnings(), "warning")),
 	})
-	return r.results, nil
+	return r.results, changed, nil
 }
 
 type plannedChange struct {
@@ -249,7 +262,8 @@ func (r *run) missing(t *Target, ref Ref, id SourceID) {
 	}
 	what := "is not in the input"
 	if r.sources.localConfig[id] {
-		what = "is only in the input as local config, which is never applied"
+		what = "is marked config.kubernetes.io/local-config and so never reaches the cluster"
+		hint = "remove that annotation from it, or mark the reference optional: true"
 	}
 	r.results = append(r.results, &framework.Result{
 		Severity:    severity,
@@ -294,6 +308,17 @@ func (r *run) warnings() int {
 		}
 	}
 	return n
+}
+
+// plural writes a count and a noun: "1 warning", "2 warnings".
+func plural(n int, noun string) string {
+	switch {
+	case n == 1:
+		return "1 " + noun
+	case strings.HasSuffix(noun, "ConfigMap or Secret"):
+		return fmt.Sprintf("%d ConfigMaps and Secrets", n)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // fieldError is an error about one field of an object.

@@ -213,7 +213,7 @@ func (s *Source) stringMap(field string) ([]keyValue, error) {
 // describeNode is describeValue that never shows a Secret's value.
 func describeNode(n *yaml.Node, secret bool) string {
 	if secret && n.Kind == yaml.ScalarNode {
-		return "a " + strings.TrimPrefix(n.ShortTag(), "!!")
+		return "a value of type " + strings.TrimPrefix(n.ShortTag(), "!!")
 	}
 	return describeValue(n)
 }

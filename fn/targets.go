@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,9 @@ type templatePath struct {
 	apiVersion string // "" matches every apiVersion
 	kind       string // "" matches every kind
 	path       []string
+	// option is the index in the podTemplatePaths option, -1 for the
+	// built-in paths.
+	option int
 }
 
 // builtinTemplatePaths are SPEC 2's pod templates. The generic spec.template
@@ -41,10 +45,10 @@ type templatePath struct {
 // Knative Service and any other kind that embeds a pod template there; a
 // template counts only when it has a list of containers.
 var builtinTemplatePaths = []templatePath{
-	{path: []string{"spec", "template"}},
-	{path: []string{"spec", "jobTemplate", "spec", "template"}},
-	{apiVersion: "v1", kind: "PodTemplate", path: []string{"template"}},
-	{apiVersion: "v1", kind: "Pod", path: nil},
+	{path: []string{"spec", "template"}, option: -1},
+	{path: []string{"spec", "jobTemplate", "spec", "template"}, option: -1},
+	{apiVersion: "v1", kind: "PodTemplate", path: []string{"template"}, option: -1},
+	{apiVersion: "v1", kind: "Pod", path: nil, option: -1},
 }
 
 func (p templatePath) matches(meta yaml.ResourceMeta) bool {
@@ -60,10 +64,11 @@ type targetFinder struct {
 
 func newTargetFinder(cfg *Config, items []*item) (*targetFinder, error) {
 	f := &targetFinder{cfg: cfg, paths: builtinTemplatePaths}
-	for _, p := range cfg.PodTemplatePaths {
+	for i, p := range cfg.PodTemplatePaths {
 		f.paths = append(f.paths, templatePath{
 			apiVersion: p.APIVersion, kind: p.Kind,
-			path: utils.SmarterPathSplitter(p.Path, "."),
+			path:   utils.SmarterPathSplitter(p.Path, "."),
+			option: i,
 		})
 	}
 	sel := cfg.Selector
@@ -109,26 +114,34 @@ func (f *targetFinder) isTarget(it *item) bool {
 	return true
 }
 
-// find returns the pod templates of it, each once, in the order of the paths.
-func (f *targetFinder) find(it *item) []*Target {
+// find returns the pod templates of it, each once, in the order of the
+// paths, and the podTemplatePaths options that name its kind but find no pod
+// template in it (most likely a mistyped path).
+func (f *targetFinder) find(it *item) (targets []*Target, unmatched []int) {
 	if !f.isTarget(it) {
-		return nil
+		return nil, nil
 	}
-	var targets []*Target
 	seen := map[*yaml.Node]bool{}
 	for _, p := range f.paths {
 		if !p.matches(it.meta) {
 			continue
 		}
+		found := false
 		for _, tpl := range templatesAt(it.node, p.path) {
-			if seen[tpl.node.YNode()] || seqField(lookup(tpl.node.YNode(), "spec"), "containers") == nil {
+			if seqField(lookup(tpl.node.YNode(), "spec"), "containers") == nil {
 				continue
 			}
-			seen[tpl.node.YNode()] = true
-			targets = append(targets, &Target{Object: it, Template: tpl.node, Path: tpl.path})
+			found = true
+			if !seen[tpl.node.YNode()] {
+				seen[tpl.node.YNode()] = true
+				targets = append(targets, &Target{Object: it, Template: tpl.node, Path: tpl.path})
+			}
+		}
+		if !found && p.option >= 0 {
+			unmatched = append(unmatched, p.option)
 		}
 	}
-	return targets
+	return targets, unmatched
 }
 
 type template struct {
@@ -136,41 +149,66 @@ type template struct {
 	path string
 }
 
-// templatesAt resolves a path that may hold list selectors ([name=x]) or
-// wildcards (*) with kyaml's PathMatcher, and names each match by its path.
+// templatesAt returns the maps at path in obj, each named by its concrete
+// path. A part is a field, "*" (every element of a list or every value of a
+// map), "[key=value]" or an index into a list. kyaml's PathMatcher takes "*"
+// over lists only, and Kubeflow's jobs keep their templates in a map
+// (spec.pytorchReplicaSpecs.*.template), hence this walk.
 func templatesAt(obj *yaml.RNode, path []string) []template {
-	if len(path) == 0 {
-		return []template{{node: obj}}
+	type at struct {
+		node *yaml.Node
+		path string
 	}
-	if !hasListPart(path) {
-		n, err := obj.Pipe(yaml.Lookup(path...))
-		if err != nil || n == nil || n.YNode().Kind != yaml.MappingNode {
-			return nil
+	cur := []at{{node: obj.YNode()}}
+	for _, part := range path {
+		var next []at
+		for _, c := range cur {
+			n := deref(c.node)
+			switch {
+			case yaml.IsWildcard(part) && n.Kind == yaml.MappingNode:
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					next = append(next, at{n.Content[i+1], joinPath(c.path, n.Content[i].Value)})
+				}
+			case yaml.IsWildcard(part) && n.Kind == yaml.SequenceNode:
+				for i, e := range n.Content {
+					next = append(next, at{e, c.path + elemPath(e, i)})
+				}
+			case yaml.IsListIndex(part) && n.Kind == yaml.SequenceNode:
+				key, value, err := yaml.SplitIndexNameValue(part)
+				if err != nil {
+					continue
+				}
+				for i, e := range n.Content {
+					if stringField(e, key) == value {
+						next = append(next, at{e, c.path + elemPath(e, i)})
+					}
+				}
+			case yaml.IsIdxNumber(part) && n.Kind == yaml.SequenceNode:
+				if i, err := strconv.Atoi(part); err == nil && i < len(n.Content) {
+					next = append(next, at{n.Content[i], fmt.Sprintf("%s[%d]", c.path, i)})
+				}
+			default:
+				if v := lookup(n, part); v != nil {
+					next = append(next, at{v, joinPath(c.path, part)})
+				}
+			}
 		}
-		return []template{{node: n, path: strings.Join(path, ".")}}
-	}
-	pm := &yaml.PathMatcher{Path: path}
-	matches, err := obj.Pipe(pm)
-	if err != nil || matches == nil {
-		// A path that does not fit this object matches nothing.
-		return nil
+		cur = next
 	}
 	var out []template
-	for _, n := range matches.Content() {
-		if n.Kind == yaml.MappingNode {
-			out = append(out, template{node: yaml.NewRNode(n), path: strings.Join(path, ".")})
+	for _, c := range cur {
+		if n := deref(c.node); n.Kind == yaml.MappingNode {
+			out = append(out, template{node: yaml.NewRNode(n), path: c.path})
 		}
 	}
 	return out
 }
 
-func hasListPart(path []string) bool {
-	for _, p := range path {
-		if p == "*" || yaml.IsListIndex(p) || yaml.IsIdxNumber(p) {
-			return true
-		}
+func joinPath(path, field string) string {
+	if path == "" {
+		return field
 	}
-	return false
+	return path + "." + field
 }
 
 // fileOf returns the file an item came from, when the orchestrator said.
