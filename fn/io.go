@@ -166,24 +166,7 @@ func shiftLine(msg string, chunkLine int) string {
 // byte; changed is indexed like Items, and nil means nothing changed.
 func (in *Input) WriteOutput(w io.Writer, results framework.Results, changed []bool) error {
 	if in.ResourceList {
-		var res *yaml.RNode
-		if len(results) > 0 {
-			b, err := yaml.Marshal(results)
-			if err != nil {
-				return err
-			}
-			if res, err = yaml.Parse(string(b)); err != nil {
-				return err
-			}
-		}
-		return kio.ByteWriter{
-			Writer:                w,
-			KeepReaderAnnotations: true,
-			FunctionConfig:        in.FunctionConfig,
-			Results:               res,
-			WrappingKind:          kio.ResourceListKind,
-			WrappingAPIVersion:    in.APIVersion,
-		}.Write(in.Items)
+		return in.writeResourceList(w, results)
 	}
 	var out bytes.Buffer
 	for _, c := range in.chunks {
@@ -216,4 +199,40 @@ func anyChanged(items []int, changed []bool) bool {
 		}
 	}
 	return false
+}
+
+// writeResourceList writes apiVersion, kind, functionConfig and results
+// first and items last: a comment at the end of the last item then stays at
+// the end of the document, where a second run reads it the same way (after
+// it, the YAML library would move it into the item).
+func (in *Input) writeResourceList(w io.Writer, results framework.Results) error {
+	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
+	list := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		scalar("apiVersion"), scalar(in.APIVersion),
+		scalar("kind"), scalar(kio.ResourceListKind),
+	}}
+	if in.FunctionConfig != nil {
+		list.Content = append(list.Content, scalar("functionConfig"), in.FunctionConfig.YNode())
+	}
+	if len(results) > 0 {
+		b, err := yaml.Marshal(results)
+		if err != nil {
+			return err
+		}
+		res, err := yaml.Parse(string(b))
+		if err != nil {
+			return err
+		}
+		list.Content = append(list.Content, scalar("results"), res.YNode())
+	}
+	items := &yaml.Node{Kind: yaml.SequenceNode, Content: make([]*yaml.Node, len(in.Items))}
+	for i, n := range in.Items {
+		items.Content[i] = n.YNode()
+	}
+	list.Content = append(list.Content, scalar("items"), items)
+	enc := yaml.NewEncoder(w)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{list}}); err != nil {
+		return err
+	}
+	return enc.Close()
 }

@@ -3,6 +3,7 @@ package fn
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -175,9 +176,15 @@ func (r *run) plan(t *Target) (annotationChange, bool) {
 		return annotationChange{}, false
 	}
 
+	// Sorted, so that results come in the same order on every run.
+	ids := make([]SourceID, 0, len(deps))
+	for id := range deps {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i].String() < ids[j].String() })
 	digests := map[SourceID]string{}
-	for id, keys := range deps {
-		d := r.digest(r.sources.sources[id][0], keys)
+	for _, id := range ids {
+		d := r.digest(r.sources.sources[id][0], deps[id])
 		if d.failed {
 			return annotationChange{}, false
 		}
