@@ -147,3 +147,24 @@ func TestREADMEShowsVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestLineEndingsAndBOM: a file saved on Windows (CRLF, maybe a BOM) holds
+// the same values as its Unix twin, so it must hash the same.
+func TestLineEndingsAndBOM(t *testing.T) {
+	input, err := os.ReadFile("../examples/quickstart/resources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf := bytes.ReplaceAll(input, []byte("\n"), []byte("\r\n"))
+	for name, in := range map[string][]byte{"CRLF": crlf, "BOM and CRLF": append([]byte("\xef\xbb\xbf"), crlf...)} {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if err := Run(nil, Streams{In: bytes.NewReader(in), Out: &out, Err: &errOut}, nil); err != nil {
+				t.Fatalf("Run: %v\n%s", err, errOut.String())
+			}
+			if want := "checksum/config: '" + exampleCombined + "'"; !strings.Contains(out.String(), want) {
+				t.Errorf("output lacks %s:\n%s", want, out.String())
+			}
+		})
+	}
+}
