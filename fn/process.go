@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -66,11 +65,11 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, []bool, err
 		return nil, nil, fmt.Errorf("option selector: %w", err)
 	}
 	r := &run{
-		cfg:       cfg,
-		sources:   newSourceIndex(items, cfg),
-		digests:   map[string]digestResult{},
-		reported:  map[string]bool{},
-		templates: 0,
+		cfg:      cfg,
+		sources:  newSourceIndex(items, cfg),
+		digests:  map[string]digestResult{},
+		used:     map[SourceID]bool{},
+		reported: map[string]bool{},
 	}
 	var changes []plannedChange
 	for _, it := range items {
@@ -109,7 +108,7 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, []bool, err
 	r.results = append(r.results, &framework.Result{
 		Severity: framework.Info,
 		Message: fmt.Sprintf("confighash: %s, %d with dependencies on %s; %d annotated anew; %s",
-			plural(r.templates, "pod template"), len(changes), plural(r.sourcesUsed(), "ConfigMap or Secret"), annotated, plural(r.warnings(), "warning")),
+			plural(r.templates, "pod template", "pod templates"), len(changes), plural(len(r.used), "ConfigMap or Secret", "ConfigMaps and Secrets"), annotated, plural(r.warnings(), "warning", "warnings")),
 	})
 	return r.results, changed, nil
 }
@@ -223,9 +222,6 @@ func (r *run) digest(s *Source, keys *keySet) digestResult {
 	if d, ok := r.digests[cacheKey]; ok {
 		return d
 	}
-	if r.used == nil {
-		r.used = map[SourceID]bool{}
-	}
 	r.used[s.ID] = true
 	values, warnings, err := s.Values(keys)
 	for _, w := range warnings {
@@ -305,8 +301,6 @@ func (r *run) report(key string, res *framework.Result) {
 	r.results = append(r.results, res)
 }
 
-func (r *run) sourcesUsed() int { return len(r.used) }
-
 func (r *run) warnings() int {
 	n := 0
 	for _, res := range r.results {
@@ -317,15 +311,12 @@ func (r *run) warnings() int {
 	return n
 }
 
-// plural writes a count and a noun: "1 warning", "2 warnings".
-func plural(n int, noun string) string {
-	switch {
-	case n == 1:
-		return "1 " + noun
-	case strings.HasSuffix(noun, "ConfigMap or Secret"):
-		return fmt.Sprintf("%d ConfigMaps and Secrets", n)
+// plural writes a count with the noun that fits it: "1 warning", "2 warnings".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // fieldError is an error about one field of an object.
