@@ -36,7 +36,13 @@ golden: tools
 example:
 	go run . < examples/quickstart/resources.yaml
 
-tools: $(KUSTOMIZE)
+# Each tool the tests drive adds itself to TOOLS (and, where it needs one, a
+# line to its own block below); make tools installs them all, once.
+# The list is expanded when make runs the rule, so TOOLS += lines may come later.
+TOOLS := $(KUSTOMIZE)
+
+.SECONDEXPANSION:
+tools: $$(TOOLS)
 
 $(KUSTOMIZE):
 	GOBIN=$(BIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
