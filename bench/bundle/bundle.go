@@ -2,9 +2,10 @@
 // the ConfigMaps and Secrets they reference, as the input of confighash's
 // benchmarks: the same N always gives the same bytes.
 //
-// A bundle of N workloads holds 7 Namespaces; N workloads cycling through
-// Deployment, StatefulSet, DaemonSet, Job and CronJob; N/2 ConfigMaps with 2
-// to 6 keys; and N/4 Secrets (at least 7 of each, one per namespace). Every
+// A bundle of N workloads holds 7 Namespaces (N if N < 7); N workloads
+// cycling through Deployment, StatefulSet, DaemonSet, Job and CronJob; N/2
+// ConfigMaps with 2 to 6 keys; and N/4 Secrets (at least one of each per
+// namespace, so a bundle of 3 workloads is a 12-object kustomization). Every
 // pod template references ConfigMaps and Secrets of its own namespace that
 // exist (envFrom, configMapKeyRef, secretKeyRef, configMap and secret
 // volumes, projected volumes, init containers, the confighash.dev/configmaps
@@ -34,7 +35,7 @@ const (
 	Stream Mode = "stream"
 )
 
-// Namespaces is how many namespaces the objects are spread over.
+// Namespaces is how many namespaces the objects are spread over, at most.
 const Namespaces = 7
 
 // Counts says what a bundle of N workloads holds.
@@ -55,11 +56,12 @@ func (c Counts) Resources() int { return c.Workloads + c.ConfigMaps + c.Secrets 
 
 // CountsFor returns what a bundle of n workloads holds.
 func CountsFor(n int) Counts {
+	ns := min(max(n, 1), Namespaces)
 	c := Counts{
 		Workloads:  n,
-		ConfigMaps: max(n/2, Namespaces),
-		Secrets:    max(n/4, Namespaces),
-		Namespaces: Namespaces,
+		ConfigMaps: max(n/2, ns),
+		Secrets:    max(n/4, ns),
+		Namespaces: ns,
 	}
 	for i := 0; i < n; i++ {
 		if kinds[i%len(kinds)].kind == "Job" {
@@ -93,14 +95,14 @@ func Write(w io.Writer, n int, mode Mode) error {
 	if mode == ResourceList {
 		g.out.WriteString(resourceListHeader)
 	}
-	for s := 0; s < Namespaces; s++ {
+	for s := 0; s < g.counts.Namespaces; s++ {
 		g.object(fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", namespace(s)))
 	}
 	for j := 0; j < g.counts.ConfigMaps; j++ {
-		g.object(configMap(j))
+		g.object(configMap(j, g.counts.Namespaces))
 	}
 	for j := 0; j < g.counts.Secrets; j++ {
-		g.object(secret(j))
+		g.object(secret(j, g.counts.Namespaces))
 	}
 	for i := 0; i < n; i++ {
 		g.object(g.workload(i))
@@ -123,7 +125,6 @@ type generator struct {
 	out    *bufio.Writer
 	mode   Mode
 	counts Counts
-	first  bool
 	docs   int
 }
 
@@ -165,10 +166,10 @@ func secretName(j int) string    { return fmt.Sprintf("credentials-%06d", j) }
 // configMapKeys is how many keys ConfigMap j has: 2 to 6.
 func configMapKeys(j int) int { return 2 + j%5 }
 
-func configMap(j int) string {
+func configMap(j, namespaces int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n    app.kubernetes.io/part-of: bench\ndata:\n",
-		configMapName(j), namespace(j%Namespaces))
+		configMapName(j), namespace(j%namespaces))
 	for k := 0; k < configMapKeys(j); k++ {
 		r := mix(uint64(j)<<8 | uint64(k))
 		switch k % 3 {
@@ -184,10 +185,10 @@ func configMap(j int) string {
 	return b.String()
 }
 
-func secret(j int) string {
+func secret(j, namespaces int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n    app.kubernetes.io/part-of: bench\ntype: Opaque\ndata:\n",
-		secretName(j), namespace(j%Namespaces))
+		secretName(j), namespace(j%namespaces))
 	r := mix(uint64(j) | 1<<40)
 	enc := base64.StdEncoding.EncodeToString
 	fmt.Fprintf(&b, "  username: %s\n  password: %s\n", enc([]byte(fmt.Sprintf("user-%d", j))), enc([]byte(fmt.Sprintf("pw-%016x", r))))
@@ -198,10 +199,11 @@ func secret(j int) string {
 }
 
 // inNamespace returns the index of the m-th object (cyclically) of a kind
-// with count objects that lies in namespace s: object j is in j%Namespaces.
-func inNamespace(count, s, m int) int {
-	in := (count - s + Namespaces - 1) / Namespaces
-	return s + Namespaces*(m%in)
+// with count objects that lies in namespace s of namespaces: object j is in
+// j%namespaces.
+func inNamespace(count, namespaces, s, m int) int {
+	in := (count - s + namespaces - 1) / namespaces
+	return s + namespaces*(m%in)
 }
 
 // missingRef says whether workload i has a reference to an absent source
@@ -222,10 +224,11 @@ var kinds = []kindInfo{
 
 func (g *generator) workload(i int) string {
 	k := kinds[i%len(kinds)]
-	s, r := i%Namespaces, i/Namespaces
+	nss := g.counts.Namespaces
+	s, r := i%nss, i/nss
 	name := fmt.Sprintf("app-%06d", i)
-	cm := func(m int) string { return configMapName(inNamespace(g.counts.ConfigMaps, s, r+m)) }
-	sec := func(m int) string { return secretName(inNamespace(g.counts.Secrets, s, r+m)) }
+	cm := func(m int) string { return configMapName(inNamespace(g.counts.ConfigMaps, nss, s, r+m)) }
+	sec := func(m int) string { return secretName(inNamespace(g.counts.Secrets, nss, s, r+m)) }
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n    app.kubernetes.io/name: %s\n    app.kubernetes.io/part-of: bench\n",

@@ -20,56 +20,62 @@ func TestBundleIsDeterministic(t *testing.T) {
 // kinds, and that every reference that is neither optional nor meant to be
 // missing names an object of the bundle in the workload's namespace.
 func TestBundleHoldsWhatCountsSays(t *testing.T) {
-	const n = 600
+	for _, n := range []int{3, 600} {
+		for _, mode := range []Mode{ResourceList, Stream} {
+			checkBundle(t, n, mode)
+		}
+	}
+}
+
+func checkBundle(t *testing.T, n int, mode Mode) {
+	t.Helper()
 	want := CountsFor(n)
-	for _, mode := range []Mode{ResourceList, Stream} {
-		nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(Bytes(n, mode))}).Read()
-		if err != nil {
-			t.Fatalf("mode %s: %v", mode, err)
-		}
-		if len(nodes) != want.Resources() {
-			t.Fatalf("mode %s: %d objects, want %d", mode, len(nodes), want.Resources())
-		}
-		byKind := map[string]int{}
-		exists := map[string]bool{}
-		for _, n := range nodes {
-			byKind[n.GetKind()]++
-			exists[n.GetKind()+" "+n.GetNamespace()+"/"+n.GetName()] = true
-		}
-		if byKind["ConfigMap"] != want.ConfigMaps || byKind["Secret"] != want.Secrets || byKind["Namespace"] != want.Namespaces || byKind["Job"] != want.Jobs {
-			t.Errorf("mode %s: kinds %v, want %+v", mode, byKind, want)
-		}
-		missing := 0
-		for _, n := range nodes {
-			ns := n.GetNamespace()
-			check := func(kind string, ref *yaml.RNode, nameField string) {
-				name := yaml.GetValue(ref.Field(nameField).Value)
-				if exists[kind+" "+ns+"/"+name] {
-					return
-				}
-				if opt := ref.Field("optional"); opt != nil && yaml.GetValue(opt.Value) == "true" {
-					return
-				}
-				missing++
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(Bytes(n, mode))}).Read()
+	if err != nil {
+		t.Fatalf("n %d mode %s: %v", n, mode, err)
+	}
+	if len(nodes) != want.Resources() {
+		t.Fatalf("n %d mode %s: %d objects, want %d", n, mode, len(nodes), want.Resources())
+	}
+	byKind := map[string]int{}
+	exists := map[string]bool{}
+	for _, o := range nodes {
+		byKind[o.GetKind()]++
+		exists[o.GetKind()+" "+o.GetNamespace()+"/"+o.GetName()] = true
+	}
+	if byKind["ConfigMap"] != want.ConfigMaps || byKind["Secret"] != want.Secrets || byKind["Namespace"] != want.Namespaces || byKind["Job"] != want.Jobs {
+		t.Errorf("n %d mode %s: kinds %v, want %+v", n, mode, byKind, want)
+	}
+	missing := 0
+	for _, o := range nodes {
+		ns := o.GetNamespace()
+		check := func(kind string, ref *yaml.RNode, nameField string) {
+			name := yaml.GetValue(ref.Field(nameField).Value)
+			if exists[kind+" "+ns+"/"+name] {
+				return
 			}
-			walk(n.YNode(), func(field string, v *yaml.RNode) {
-				switch field {
-				case "configMapRef", "configMapKeyRef", "configMap":
-					check("ConfigMap", v, "name")
-				case "secretRef", "secretKeyRef":
+			if opt := ref.Field("optional"); opt != nil && yaml.GetValue(opt.Value) == "true" {
+				return
+			}
+			missing++
+		}
+		walk(o.YNode(), func(field string, v *yaml.RNode) {
+			switch field {
+			case "configMapRef", "configMapKeyRef", "configMap":
+				check("ConfigMap", v, "name")
+			case "secretRef", "secretKeyRef":
+				check("Secret", v, "name")
+			case "secret":
+				if v.Field("secretName") != nil {
+					check("Secret", v, "secretName")
+				} else {
 					check("Secret", v, "name")
-				case "secret":
-					if v.Field("secretName") != nil {
-						check("Secret", v, "secretName")
-					} else {
-						check("Secret", v, "name")
-					}
 				}
-			})
-		}
-		if missing != want.Missing {
-			t.Errorf("mode %s: %d references to absent objects, want %d", mode, missing, want.Missing)
-		}
+			}
+		})
+	}
+	if missing != want.Missing {
+		t.Errorf("n %d mode %s: %d references to absent objects, want %d", n, mode, missing, want.Missing)
 	}
 }
 
