@@ -160,10 +160,10 @@ func Run(args []string, s Streams, getenv func(string) string) error {
 
 // transformInput gathers the options (functionConfig, then --config, then
 // flags) and runs the function.
-func transformInput(in *Input, configFile string, settings []setting, getenv func(string) string) (framework.Results, []bool, error) {
+func transformInput(in *Input, configFile string, settings []setting, getenv func(string) string) (framework.Results, Changes, error) {
 	cfg, err := gatherConfig(in, configFile, settings, getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, Changes{}, err
 	}
 	return Transform(in.Items, cfg)
 }

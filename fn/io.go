@@ -27,9 +27,12 @@ type Input struct {
 	ResourceList   bool
 	APIVersion     string
 	FunctionConfig *yaml.RNode
-	// chunks are the stream's documents as they were read, so that stream
-	// output can give back every byte of what confighash did not change.
+	// chunks are the input's documents as they were read, so that output
+	// can give back every byte of what confighash did not change.
 	chunks []chunk
+	// list is the ResourceList's root mapping, from chunks[listChunk].
+	list      *yaml.Node
+	listChunk int
 }
 
 var (
@@ -56,7 +59,7 @@ func ReadInput(data []byte) (*Input, error) {
 			if err != nil {
 				return nil, fmt.Errorf("input is not valid YAML: %s", shiftLine(err.Error(), c.line))
 			}
-			if yaml.IsYNodeEmptyDoc(&n) || len(n.Content) == 0 || n.Content[0].Tag == yaml.NodeTagNull {
+			if isEmptyDocument(&n) {
 				continue
 			}
 			if root := n.Content[0]; root.Kind != yaml.MappingNode {
@@ -68,7 +71,14 @@ func ReadInput(data []byte) (*Input, error) {
 		}
 	}
 
+	in.chunks = chunks
 	if len(docs) == 1 && isResourceList(docs[0].Content[0]) {
+		for i, c := range chunks {
+			if len(c.items) == 1 {
+				in.listChunk = i
+			}
+		}
+		in.list = docs[0].Content[0]
 		if err := in.readResourceList(yaml.NewRNode(docs[0])); err != nil {
 			return nil, err
 		}
@@ -77,8 +87,12 @@ func ReadInput(data []byte) (*Input, error) {
 	for _, d := range docs {
 		in.Items = append(in.Items, yaml.NewRNode(d))
 	}
-	in.chunks = chunks
 	return in, nil
+}
+
+// isEmptyDocument is true for a document with nothing in it but comments or null.
+func isEmptyDocument(n *yaml.Node) bool {
+	return yaml.IsYNodeEmptyDoc(n) || len(n.Content) == 0 || n.Content[0].Tag == yaml.NodeTagNull
 }
 
 func isResourceList(n *yaml.Node) bool {
@@ -161,18 +175,39 @@ func shiftLine(msg string, chunkLine int) string {
 }
 
 // WriteOutput writes the items in the form they came in: a ResourceList with
-// the results, or a YAML stream (results go to the caller, for stderr). In a
-// stream, a document whose items did not change is written back byte for
-// byte; changed is indexed like Items, and nil means nothing changed.
-func (in *Input) WriteOutput(w io.Writer, results framework.Results, changed []bool) error {
-	if in.ResourceList {
-		return in.writeResourceList(w, results)
-	}
+// the results, or a YAML stream (results go to the caller, for stderr). The
+// input's text is given back as it came, with only the changes spliced in;
+// a document whose layout is beyond a splice is written anew by the YAML
+// library.
+func (in *Input) WriteOutput(w io.Writer, results framework.Results, changes Changes) error {
 	var out bytes.Buffer
+	if in.ResourceList {
+		text, ok, err := in.spliceResourceList(results, changes)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return in.writeResourceList(w, results)
+		}
+		for i, c := range in.chunks {
+			out.WriteString(c.separator)
+			if i == in.listChunk {
+				out.WriteString(text)
+			} else {
+				out.WriteString(c.text)
+			}
+		}
+		_, err = w.Write(out.Bytes())
+		return err
+	}
 	for _, c := range in.chunks {
 		out.WriteString(c.separator)
-		if !anyChanged(c.items, changed) {
+		if !anyChanged(c.items, changes) {
 			out.WriteString(c.text)
+			continue
+		}
+		if text, ok := in.spliceChunk(c, changes); ok {
+			out.WriteString(text)
 			continue
 		}
 		enc := yaml.NewEncoder(&out)
@@ -192,9 +227,101 @@ func (in *Input) WriteOutput(w io.Writer, results framework.Results, changed []b
 	return err
 }
 
-func anyChanged(items []int, changed []bool) bool {
+// spliceChunk makes the changes of a stream document in its text.
+func (in *Input) spliceChunk(c chunk, changes Changes) (string, bool) {
+	x := newLineIndex(c.text)
+	var edits []edit
+	for _, i := range c.items {
+		var ok bool
+		if edits, ok = x.resolve(changes.splices[i], edits); !ok {
+			return "", false
+		}
+	}
+	return applyEdits(c.text, edits)
+}
+
+// spliceResourceList makes the changes of the items in the ResourceList's
+// text, and puts the results in place of the input's. It needs the usual
+// layout that kustomize and kpt write (a block mapping, items a block
+// sequence of "- " entries); ok is false for any other.
+func (in *Input) spliceResourceList(results framework.Results, changes Changes) (string, bool, error) {
+	c := in.chunks[in.listChunk]
+	root := in.list
+	if root.Style&yaml.FlowStyle != 0 || root.Column != 1 {
+		return "", false, nil
+	}
+	x := newLineIndex(c.text)
+	// Each top-level field runs from the start of its key's line to the
+	// start of the next one's.
+	fieldStart := func(k int) int { return x.starts[root.Content[k].Line-1] }
+	fieldEnd := func(k int) int {
+		if k+2 < len(root.Content) {
+			return fieldStart(k + 2)
+		}
+		return len(c.text)
+	}
+	resultsKey, itemsKey := -1, -1
+	for k := 0; k+1 < len(root.Content); k += 2 {
+		switch root.Content[k].Value {
+		case "results":
+			resultsKey = k
+		case "items":
+			itemsKey = k
+		}
+	}
+
+	var edits []edit
+	if itemsKey >= 0 && len(changes.splices) > 0 {
+		seq := root.Content[itemsKey+1]
+		if seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
+			return "", false, nil
+		}
+		for i, item := range seq.Content {
+			splices, changed := changes.splices[i]
+			if !changed {
+				continue
+			}
+			var ok bool
+			if item.Kind != yaml.MappingNode || item.Style&yaml.FlowStyle != 0 {
+				return "", false, nil
+			}
+			if edits, ok = x.resolve(splices, edits); !ok {
+				return "", false, nil
+			}
+		}
+	}
+
+	if len(results) > 0 {
+		var b bytes.Buffer
+		enc := yaml.NewEncoder(&b)
+		if err := enc.Encode(map[string]framework.Results{"results": results}); err != nil {
+			return "", false, err
+		}
+		if err := enc.Close(); err != nil {
+			return "", false, err
+		}
+		switch {
+		case resultsKey >= 0:
+			edits = append(edits, edit{start: fieldStart(resultsKey), end: fieldEnd(resultsKey), insert: b.String()})
+		case itemsKey >= 0:
+			edits = append(edits, edit{start: fieldStart(itemsKey), end: fieldStart(itemsKey), insert: b.String()})
+		default:
+			insert := b.String()
+			if !strings.HasSuffix(c.text, "\n") {
+				insert = "\n" + insert
+			}
+			edits = append(edits, edit{start: len(c.text), end: len(c.text), insert: insert})
+		}
+	} else if resultsKey >= 0 {
+		edits = append(edits, edit{start: fieldStart(resultsKey), end: fieldEnd(resultsKey)})
+	}
+	text, ok := applyEdits(c.text, edits)
+	return text, ok, nil
+}
+
+func anyChanged(items []int, changes Changes) bool {
 	for _, i := range items {
-		if i < len(changed) && changed[i] {
+		if changes.Changed(i) {
 			return true
 		}
 	}

@@ -63,7 +63,7 @@ func TestStreamOutputKeepsLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := in.WriteOutput(&out, nil, nil); err != nil {
+	if err := in.WriteOutput(&out, nil, Changes{}); err != nil {
 		t.Fatal(err)
 	}
 	want := "# Source: chart/templates/a.yaml\napiVersion: v1\nkind: List\nitems:\n  - a # wide\n---\n# Source: b.yaml\nkind: X\nlist:\n- b\n"

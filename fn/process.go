@@ -50,7 +50,7 @@ func (p Processor) Process(rl *framework.ResourceList) error {
 // been resolved. It returns one result per finding and a summary, and marks
 // the nodes it changed. When any result is an error, no node is changed. The
 // error return is for failures that are not about the input.
-func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, []bool, error) {
+func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, Changes, error) {
 	items := make([]*item, 0, len(nodes))
 	for i, n := range nodes {
 		meta, err := n.GetMeta()
@@ -62,7 +62,7 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, []bool, err
 	}
 	finder, err := newTargetFinder(cfg, items)
 	if err != nil {
-		return nil, nil, fmt.Errorf("option selector: %w", err)
+		return nil, Changes{}, fmt.Errorf("option selector: %w", err)
 	}
 	r := &run{
 		cfg:      cfg,
@@ -92,16 +92,17 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, []bool, err
 		}
 	}
 	if r.results.ExitCode() != 0 {
-		return r.results, nil, nil
+		return r.results, Changes{}, nil
 	}
-	changed, annotated := make([]bool, len(nodes)), 0
+	changed, annotated := Changes{splices: map[int][]splice{}}, 0
 	for _, c := range changes {
-		ok, err := c.change.apply(c.target.Template)
+		ok, splices, err := c.change.apply(c.target.Template)
 		if err != nil {
-			return r.results, nil, fmt.Errorf("%s: writing %s: %w", describe(c.target.Object), c.target.field("metadata.annotations"), err)
+			return r.results, Changes{}, fmt.Errorf("%s: writing %s: %w", describe(c.target.Object), c.target.field("metadata"), err)
 		}
 		if ok {
-			changed[c.target.Object.index] = true
+			i := c.target.Object.index
+			changed.splices[i] = append(changed.splices[i], splices...)
 			annotated++
 		}
 	}
@@ -111,6 +112,19 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, []bool, err
 			plural(r.templates, "pod template", "pod templates"), len(changes), plural(len(r.used), "ConfigMap or Secret", "ConfigMaps and Secrets"), annotated, plural(r.warnings(), "warning", "warnings")),
 	})
 	return r.results, changed, nil
+}
+
+// Changes says which items Transform changed, and how, as splices of the
+// text they were parsed from: the writer makes those and keeps every other
+// byte.
+type Changes struct {
+	splices map[int][]splice // by item index; absent: unchanged
+}
+
+// Changed reports whether Transform changed item i.
+func (c Changes) Changed(i int) bool {
+	_, ok := c.splices[i]
+	return ok
 }
 
 type plannedChange struct {

@@ -1,0 +1,308 @@
+package fn
+
+import (
+	"errors"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// A splice is one change of annotations expressed on the text the nodes
+// were parsed from, so that the writer can change those few lines and give
+// back every other byte as it came. Splices are planned from node positions
+// (yaml.Node Line and Column) by annotationChange.apply and resolved against
+// the text by the writer, which checks the result and falls back to
+// re-encoding the document when a layout is beyond them (flow style,
+// multi-line values).
+type splice struct {
+	op spliceOp
+	// at is the node the splice is anchored on: the first key of the
+	// mapping to insert into, the scalar to replace, or the key to delete.
+	at textPos
+	// value is the scalar after a key to delete.
+	value textPos
+	// lines to insert, indented to at's column.
+	lines []string
+	// text replacing the scalar at at.
+	text string
+}
+
+type spliceOp int
+
+const (
+	spliceInsert spliceOp = iota
+	spliceReplace
+	spliceDelete
+)
+
+// textPos is a node's position and the little of its form that is needed
+// to find where it ends.
+type textPos struct {
+	line, column int // 1-based, as yaml.Node has them
+	style        yaml.Style
+	kind         yaml.Kind
+	value        string
+	tagged       bool // has an anchor or an explicit tag, written before it
+}
+
+func posOf(n *yaml.Node) textPos {
+	return textPos{line: n.Line, column: n.Column, style: n.Style, kind: n.Kind, value: n.Value,
+		tagged: n.Anchor != "" || n.Style&yaml.TaggedStyle != 0}
+}
+
+// insertBefore inserts lines at the start of mapping m, before its first key.
+// An empty mapping ({}) has no key to anchor on: the splice then fails to
+// resolve and the document is re-encoded.
+func insertBefore(m *yaml.Node, lines []string) splice {
+	s := splice{op: spliceInsert, lines: lines}
+	if len(m.Content) > 0 && m.Style&yaml.FlowStyle == 0 {
+		s.at = posOf(m.Content[0])
+	}
+	return s
+}
+
+func replaceScalar(v *yaml.Node, text string) splice {
+	return splice{op: spliceReplace, at: posOf(v), text: text}
+}
+
+func deleteEntry(k, v *yaml.Node) splice {
+	return splice{op: spliceDelete, at: posOf(k), value: posOf(v)}
+}
+
+// edit replaces text[start:end] with insert.
+type edit struct {
+	start, end int
+	insert     string
+}
+
+// lineIndex maps yaml.Node positions to byte offsets in a text.
+type lineIndex struct {
+	text   string
+	starts []int // byte offset of each line
+}
+
+func newLineIndex(text string) *lineIndex {
+	starts := make([]int, 1, strings.Count(text, "\n")+1)
+	for i := 0; ; {
+		j := strings.IndexByte(text[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		starts = append(starts, i)
+	}
+	return &lineIndex{text: text, starts: starts}
+}
+
+// offset is the byte offset of a 1-based line and column (columns count
+// characters, as the YAML parser does).
+func (x *lineIndex) offset(line, column int) (int, bool) {
+	if line < 1 || line > len(x.starts) || column < 1 {
+		return 0, false
+	}
+	off := x.starts[line-1]
+	for ; column > 1; column-- {
+		if off >= len(x.text) || x.text[off] == '\n' {
+			return 0, false
+		}
+		_, size := utf8.DecodeRuneInString(x.text[off:])
+		off += size
+	}
+	return off, true
+}
+
+// lineEnd is the offset just past the newline of the line holding off.
+func (x *lineIndex) lineEnd(off int) int {
+	if i := strings.IndexByte(x.text[off:], '\n'); i >= 0 {
+		return off + i + 1
+	}
+	return len(x.text)
+}
+
+// startsLine reports whether only spaces come before off on its line, and
+// returns the line's start.
+func (x *lineIndex) startsLine(off int) (int, bool) {
+	start := strings.LastIndexByte(x.text[:off], '\n') + 1
+	return start, strings.Trim(x.text[start:off], " ") == ""
+}
+
+// resolve turns splices into edits of x.text; ok is false when one of them
+// cannot be placed safely.
+func (x *lineIndex) resolve(splices []splice, edits []edit) ([]edit, bool) {
+	for _, s := range splices {
+		off, ok := x.offset(s.at.line, s.at.column)
+		if !ok || s.at.line == 0 {
+			return edits, false
+		}
+		// The text at the anchor must be the node the parser reported there:
+		// a one-line scalar with no anchor or tag. That is the check that the
+		// positions are right; the tests check the rest by reading the
+		// output back.
+		anchorEnd, ok := x.scalarEnd(off, s.at)
+		if !ok {
+			return edits, false
+		}
+		switch s.op {
+		case spliceInsert:
+			start, ok := x.startsLine(off)
+			if !ok {
+				return edits, false
+			}
+			indent := strings.Repeat(" ", off-start)
+			// A comment just above the first key is about that key: the new
+			// lines go above it.
+			for start > 0 {
+				prev := strings.LastIndexByte(x.text[:start-1], '\n') + 1
+				if !strings.HasPrefix(x.text[prev:start], indent+"#") {
+					break
+				}
+				start = prev
+			}
+			newline := "\n"
+			if end := x.lineEnd(off); end >= 2 && x.text[end-2:end] == "\r\n" {
+				newline = "\r\n"
+			}
+			var b strings.Builder
+			for _, l := range s.lines {
+				b.WriteString(indent)
+				b.WriteString(l)
+				b.WriteString(newline)
+			}
+			edits = append(edits, edit{start: start, end: start, insert: b.String()})
+		case spliceReplace:
+			edits = append(edits, edit{start: off, end: anchorEnd, insert: s.text})
+		case spliceDelete:
+			start, ok := x.startsLine(off)
+			voff, vok := x.offset(s.value.line, s.value.column)
+			if !ok || !vok || s.value.line != s.at.line {
+				return edits, false
+			}
+			end, ok := x.scalarEnd(voff, s.value)
+			if !ok || strings.TrimSpace(x.text[end:x.lineEnd(end)]) != "" && !strings.HasPrefix(strings.TrimSpace(x.text[end:x.lineEnd(end)]), "#") {
+				return edits, false
+			}
+			edits = append(edits, edit{start: start, end: x.lineEnd(end)})
+		}
+	}
+	return edits, true
+}
+
+// scalarEnd finds the end of a one-line scalar that starts at off. Block
+// scalars, multi-line values and anything with a tag or anchor are left to
+// the encoder.
+func (x *lineIndex) scalarEnd(off int, p textPos) (int, bool) {
+	if p.kind != yaml.ScalarNode || p.tagged {
+		return 0, false
+	}
+	rest := x.text[off:x.lineEnd(off)]
+	switch p.style {
+	case yaml.DoubleQuotedStyle:
+		if !strings.HasPrefix(rest, `"`) {
+			return 0, false
+		}
+		for i := 1; i < len(rest); i++ {
+			switch rest[i] {
+			case '\\':
+				i++
+			case '"':
+				return off + i + 1, true
+			}
+		}
+	case yaml.SingleQuotedStyle:
+		if !strings.HasPrefix(rest, "'") {
+			return 0, false
+		}
+		for i := 1; i < len(rest); i++ {
+			if rest[i] == '\'' {
+				if i+1 < len(rest) && rest[i+1] == '\'' {
+					i++
+					continue
+				}
+				return off + i + 1, true
+			}
+		}
+	case 0:
+		if p.value == "" || !strings.HasPrefix(rest, p.value) {
+			return 0, false
+		}
+		// A plain scalar ends at the end of the line, at a comment, or, for a
+		// key, at its colon.
+		tail := rest[len(p.value):]
+		t := strings.TrimLeft(tail, " \t")
+		if t == "" || t == "\n" || t == "\r\n" || strings.HasPrefix(t, ":") || strings.HasPrefix(t, "#") && len(t) < len(tail) {
+			return off + len(p.value), true
+		}
+	}
+	return 0, false
+}
+
+// applyEdits writes text with the edits made; they must not overlap. At the
+// same offset, an insertion goes before a deletion.
+func applyEdits(text string, edits []edit) (string, bool) {
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].start != edits[j].start {
+			return edits[i].start < edits[j].start
+		}
+		return edits[i].end == edits[i].start && edits[j].end != edits[j].start
+	})
+	var b strings.Builder
+	b.Grow(len(text) + 64*len(edits))
+	pos := 0
+	for _, e := range edits {
+		if e.start < pos {
+			return "", false
+		}
+		b.WriteString(text[pos:e.start])
+		b.WriteString(e.insert)
+		pos = e.end
+	}
+	b.WriteString(text[pos:])
+	return b.String(), true
+}
+
+// sameNode reports whether two YAML trees hold the same data: kinds, keys
+// in order, values with their resolved tags. Style, comments and positions
+// do not matter. Aliases are compared by anchor name, never expanded, so
+// the check stays linear in the size of the text.
+func sameNode(a, b *yaml.Node) bool {
+	if a.Kind == yaml.DocumentNode && len(a.Content) == 1 {
+		a = a.Content[0]
+	}
+	if b.Kind == yaml.DocumentNode && len(b.Content) == 1 {
+		b = b.Content[0]
+	}
+	if a.Kind != b.Kind || a.Anchor != b.Anchor || len(a.Content) != len(b.Content) {
+		return false
+	}
+	switch a.Kind {
+	case yaml.ScalarNode:
+		return a.Value == b.Value && a.ShortTag() == b.ShortTag()
+	case yaml.AliasNode:
+		return a.Value == b.Value
+	}
+	for i := range a.Content {
+		if !sameNode(a.Content[i], b.Content[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseAll decodes every document of text.
+func parseAll(text string) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return docs, nil
+			}
+			return nil, err
+		}
+		docs = append(docs, &n)
+	}
+}
