@@ -2,7 +2,6 @@ package fn
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -33,6 +32,7 @@ type Input struct {
 	// list is the ResourceList's root mapping, from chunks[listChunk].
 	list      *yaml.Node
 	listChunk int
+	size      int // of the text
 }
 
 var (
@@ -44,22 +44,17 @@ var (
 // object (a YAML map); errors say which document and line is at fault.
 func ReadInput(data []byte) (*Input, error) {
 	text := string(bytes.TrimPrefix(data, utf8BOM))
-	in := &Input{}
+	in := &Input{size: len(text)}
 	var docs []*yaml.Node
 	chunks := splitDocuments(text)
+	parsed, errs := decodeChunks(chunks, len(text))
 	for i := range chunks {
 		c := &chunks[i]
-		dec := yaml.NewDecoder(strings.NewReader(c.text))
-		for {
-			var n yaml.Node
-			err := dec.Decode(&n)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("input is not valid YAML: %s", shiftLine(err.Error(), c.line))
-			}
-			if isEmptyDocument(&n) {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for _, n := range parsed[i] {
+			if isEmptyDocument(n) {
 				continue
 			}
 			if root := n.Content[0]; root.Kind != yaml.MappingNode {
@@ -67,7 +62,7 @@ func ReadInput(data []byte) (*Input, error) {
 			}
 			// The document node is kept: it holds the comments above the object.
 			c.items = append(c.items, len(docs))
-			docs = append(docs, &n)
+			docs = append(docs, n)
 		}
 	}
 
@@ -181,21 +176,22 @@ func shiftLine(msg string, chunkLine int) string {
 // library.
 func (in *Input) WriteOutput(w io.Writer, results framework.Results, changes Changes) error {
 	var out bytes.Buffer
+	out.Grow(in.size + 4096)
 	if in.ResourceList {
-		text, ok, err := in.spliceResourceList(results, changes)
+		edits, ok, err := in.spliceResourceList(results, changes)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return in.writeResourceList(w, results)
-		}
 		for i, c := range in.chunks {
 			out.WriteString(c.separator)
-			if i == in.listChunk {
-				out.WriteString(text)
-			} else {
+			if i != in.listChunk {
 				out.WriteString(c.text)
+			} else if ok = ok && applyEdits(&out, c.text, edits); !ok {
+				break
 			}
+		}
+		if !ok {
+			return in.writeResourceList(w, results)
 		}
 		_, err = w.Write(out.Bytes())
 		return err
@@ -206,9 +202,12 @@ func (in *Input) WriteOutput(w io.Writer, results framework.Results, changes Cha
 			out.WriteString(c.text)
 			continue
 		}
-		if text, ok := in.spliceChunk(c, changes); ok {
-			out.WriteString(text)
-			continue
+		if edits, ok := in.spliceChunk(c, changes); ok {
+			mark := out.Len()
+			if applyEdits(&out, c.text, edits) {
+				continue
+			}
+			out.Truncate(mark)
 		}
 		enc := yaml.NewEncoder(&out)
 		if yaml.DeriveSeqIndentStyle(c.text) == string(yaml.WideSequenceStyle) {
@@ -227,28 +226,28 @@ func (in *Input) WriteOutput(w io.Writer, results framework.Results, changes Cha
 	return err
 }
 
-// spliceChunk makes the changes of a stream document in its text.
-func (in *Input) spliceChunk(c chunk, changes Changes) (string, bool) {
+// spliceChunk places the changes of a stream document in its text.
+func (in *Input) spliceChunk(c chunk, changes Changes) ([]edit, bool) {
 	x := newLineIndex(c.text)
 	var edits []edit
 	for _, i := range c.items {
 		var ok bool
 		if edits, ok = x.resolve(changes.splices[i], edits); !ok {
-			return "", false
+			return nil, false
 		}
 	}
-	return applyEdits(c.text, edits)
+	return edits, true
 }
 
-// spliceResourceList makes the changes of the items in the ResourceList's
+// spliceResourceList places the changes of the items in the ResourceList's
 // text, and puts the results in place of the input's. It needs the usual
 // layout that kustomize and kpt write (a block mapping, items a block
 // sequence of "- " entries); ok is false for any other.
-func (in *Input) spliceResourceList(results framework.Results, changes Changes) (string, bool, error) {
+func (in *Input) spliceResourceList(results framework.Results, changes Changes) ([]edit, bool, error) {
 	c := in.chunks[in.listChunk]
 	root := in.list
 	if root.Style&yaml.FlowStyle != 0 || root.Column != 1 {
-		return "", false, nil
+		return nil, false, nil
 	}
 	x := newLineIndex(c.text)
 	// Each top-level field runs from the start of its key's line to the
@@ -274,7 +273,7 @@ func (in *Input) spliceResourceList(results framework.Results, changes Changes) 
 	if itemsKey >= 0 && len(changes.splices) > 0 {
 		seq := root.Content[itemsKey+1]
 		if seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
-			return "", false, nil
+			return nil, false, nil
 		}
 		for i, item := range seq.Content {
 			splices, changed := changes.splices[i]
@@ -283,10 +282,10 @@ func (in *Input) spliceResourceList(results framework.Results, changes Changes) 
 			}
 			var ok bool
 			if item.Kind != yaml.MappingNode || item.Style&yaml.FlowStyle != 0 {
-				return "", false, nil
+				return nil, false, nil
 			}
 			if edits, ok = x.resolve(splices, edits); !ok {
-				return "", false, nil
+				return nil, false, nil
 			}
 		}
 	}
@@ -295,10 +294,10 @@ func (in *Input) spliceResourceList(results framework.Results, changes Changes) 
 		var b bytes.Buffer
 		enc := yaml.NewEncoder(&b)
 		if err := enc.Encode(map[string]framework.Results{"results": results}); err != nil {
-			return "", false, err
+			return nil, false, err
 		}
 		if err := enc.Close(); err != nil {
-			return "", false, err
+			return nil, false, err
 		}
 		switch {
 		case resultsKey >= 0:
@@ -315,8 +314,7 @@ func (in *Input) spliceResourceList(results framework.Results, changes Changes) 
 	} else if resultsKey >= 0 {
 		edits = append(edits, edit{start: fieldStart(resultsKey), end: fieldEnd(resultsKey)})
 	}
-	text, ok := applyEdits(c.text, edits)
-	return text, ok, nil
+	return edits, true, nil
 }
 
 func anyChanged(items []int, changes Changes) bool {

@@ -1,8 +1,7 @@
 package fn
 
 import (
-	"errors"
-	"io"
+	"bytes"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -239,28 +238,28 @@ func (x *lineIndex) scalarEnd(off int, p textPos) (int, bool) {
 	return 0, false
 }
 
-// applyEdits writes text with the edits made; they must not overlap. At the
-// same offset, an insertion goes before a deletion.
-func applyEdits(text string, edits []edit) (string, bool) {
+// applyEdits writes text with the edits made to b; they must not overlap.
+// At the same offset, an insertion goes before a deletion.
+func applyEdits(b *bytes.Buffer, text string, edits []edit) bool {
 	sort.SliceStable(edits, func(i, j int) bool {
 		if edits[i].start != edits[j].start {
 			return edits[i].start < edits[j].start
 		}
 		return edits[i].end == edits[i].start && edits[j].end != edits[j].start
 	})
-	var b strings.Builder
-	b.Grow(len(text) + 64*len(edits))
+	for i := 1; i < len(edits); i++ {
+		if edits[i].start < edits[i-1].end {
+			return false
+		}
+	}
 	pos := 0
 	for _, e := range edits {
-		if e.start < pos {
-			return "", false
-		}
 		b.WriteString(text[pos:e.start])
 		b.WriteString(e.insert)
 		pos = e.end
 	}
 	b.WriteString(text[pos:])
-	return b.String(), true
+	return true
 }
 
 // sameNode reports whether two YAML trees hold the same data: kinds, keys
@@ -289,20 +288,4 @@ func sameNode(a, b *yaml.Node) bool {
 		}
 	}
 	return true
-}
-
-// parseAll decodes every document of text.
-func parseAll(text string) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(strings.NewReader(text))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
-			if errors.Is(err, io.EOF) {
-				return docs, nil
-			}
-			return nil, err
-		}
-		docs = append(docs, &n)
-	}
 }

@@ -46,12 +46,14 @@ func requireSpliced(t *testing.T, in *Input, changes Changes) {
 		if !anyChanged(c.items, changes) {
 			continue
 		}
-		text, ok := in.spliceChunk(c, changes)
-		if !ok {
+		edits, ok := in.spliceChunk(c, changes)
+		var b bytes.Buffer
+		if !ok || !applyEdits(&b, c.text, edits) {
 			t.Errorf("document at line %d was re-encoded, not spliced:\n%s", c.line, c.text)
 			continue
 		}
-		docs, err := parseAll(text)
+		text := b.String()
+		docs, err := decodeAll(text)
 		if err != nil {
 			t.Fatalf("spliced document at line %d does not parse: %v\n%s", c.line, err, text)
 		}
@@ -76,11 +78,12 @@ func requireSpliced(t *testing.T, in *Input, changes Changes) {
 // be taken, and the items read back must be the changed nodes.
 func requireSplicedList(t *testing.T, in *Input, changes Changes) {
 	t.Helper()
-	text, ok, err := in.spliceResourceList(nil, changes)
-	if err != nil || !ok {
+	edits, ok, err := in.spliceResourceList(nil, changes)
+	var b bytes.Buffer
+	if err != nil || !ok || !applyEdits(&b, in.chunks[in.listChunk].text, edits) {
 		t.Fatalf("ResourceList was re-encoded, not spliced (err %v)", err)
 	}
-	out, err := ReadInput([]byte(text))
+	out, err := ReadInput(b.Bytes())
 	if err != nil {
 		t.Fatalf("spliced ResourceList does not read back: %v", err)
 	}
