@@ -60,6 +60,8 @@ type Config struct {
 	SecretKeyFile    string
 	Selector         Selector
 	PodTemplatePaths []PodTemplatePath
+	// Explain adds one info result per target that lists its dependencies.
+	Explain bool
 
 	// secretKey is the HMAC key for Secret digests, resolved by Resolve
 	// from SecretKeyFile or the environment.
@@ -134,6 +136,8 @@ var options = []option{
 		decode: decodeSelector},
 	{name: "podTemplatePaths", usage: "extra pod templates, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.template}]", structured: true,
 		decode: decodePodTemplatePaths},
+	{name: "explain", usage: "add one info result per target listing the sources it depends on, the keys counted and why, and their digests (default false)", boolean: true,
+		decode: func(c *Config, n *yaml.RNode) error { return decodeBool(n, &c.Explain) }},
 }
 
 func lookupOption(name string) (option, bool) {

@@ -3,7 +3,6 @@ package fn
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -51,45 +50,12 @@ func (p Processor) Process(rl *framework.ResourceList) error {
 // the nodes it changed. When any result is an error, no node is changed. The
 // error return is for failures that are not about the input.
 func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, Changes, error) {
-	items := make([]*item, 0, len(nodes))
-	for i, n := range nodes {
-		meta, err := n.GetMeta()
-		if err != nil && !errors.Is(err, yaml.ErrMissingMetadata) {
-			// Not a Kubernetes object: passed through untouched.
-			continue
-		}
-		items = append(items, &item{index: i, node: n, meta: meta})
-	}
-	finder, err := newTargetFinder(cfg, items)
+	r, changes, err := resolve(nodes, cfg)
 	if err != nil {
-		return nil, Changes{}, fmt.Errorf("option selector: %w", err)
+		return nil, Changes{}, err
 	}
-	r := &run{
-		cfg:      cfg,
-		sources:  newSourceIndex(items, cfg),
-		digests:  map[string]digestResult{},
-		used:     map[SourceID]bool{},
-		reported: map[string]bool{},
-	}
-	var changes []plannedChange
-	for _, it := range items {
-		targets, unmatched := finder.find(it)
-		for _, i := range unmatched {
-			p := cfg.PodTemplatePaths[i]
-			r.results = append(r.results, &framework.Result{
-				Severity:    framework.Warning,
-				Message:     fmt.Sprintf("%s: podTemplatePaths[%d] names its kind, but path %s finds no pod template (a map with spec.containers) in it; check the path", describe(it), i, p.Path),
-				ResourceRef: resourceRef(it.node),
-				Field:       &framework.Field{Path: p.Path},
-				File:        fileOf(it),
-			})
-		}
-		for _, t := range targets {
-			r.templates++
-			if change, ok := r.plan(t); ok {
-				changes = append(changes, plannedChange{target: t, change: change})
-			}
-		}
+	if cfg.Explain {
+		r.results = append(r.results, r.explainResults()...)
 	}
 	if r.results.ExitCode() != 0 {
 		return r.results, Changes{}, nil
@@ -127,6 +93,53 @@ func (c Changes) Changed(i int) bool {
 	return ok
 }
 
+// resolve is the first half of Transform, which explain, check and diff
+// share: it finds the targets, records what each depends on in r.deps, and
+// plans the changes. It changes no node.
+func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
+	items := make([]*item, 0, len(nodes))
+	for i, n := range nodes {
+		meta, err := n.GetMeta()
+		if err != nil && !errors.Is(err, yaml.ErrMissingMetadata) {
+			// Not a Kubernetes object: passed through untouched.
+			continue
+		}
+		items = append(items, &item{index: i, node: n, meta: meta})
+	}
+	finder, err := newTargetFinder(cfg, items)
+	if err != nil {
+		return nil, nil, fmt.Errorf("option selector: %w", err)
+	}
+	r := &run{
+		cfg:      cfg,
+		sources:  newSourceIndex(items, cfg),
+		digests:  map[string]digestResult{},
+		used:     map[SourceID]bool{},
+		reported: map[string]bool{},
+	}
+	var changes []plannedChange
+	for _, it := range items {
+		targets, unmatched := finder.find(it)
+		for _, i := range unmatched {
+			p := cfg.PodTemplatePaths[i]
+			r.results = append(r.results, &framework.Result{
+				Severity:    framework.Warning,
+				Message:     fmt.Sprintf("%s: podTemplatePaths[%d] names its kind, but path %s finds no pod template (a map with spec.containers) in it; check the path", describe(it), i, p.Path),
+				ResourceRef: resourceRef(it.node),
+				Field:       &framework.Field{Path: p.Path},
+				File:        fileOf(it),
+			})
+		}
+		for _, t := range targets {
+			r.templates++
+			if change, ok := r.plan(t); ok {
+				changes = append(changes, plannedChange{target: t, change: change})
+			}
+		}
+	}
+	return r, changes, nil
+}
+
 type plannedChange struct {
 	target *Target
 	change annotationChange
@@ -141,92 +154,15 @@ type run struct {
 	reported  map[string]bool
 	results   framework.Results
 	templates int
+	// deps are the dependencies of each target, in input order.
+	deps []*Dependencies
 }
 
 type digestResult struct {
 	digest string
 	failed bool
-}
-
-// plan resolves the references of one pod template and computes what its
-// annotations must be; ok is false when it has no resolvable dependency and
-// must be left exactly as it was.
-func (r *run) plan(t *Target) (annotationChange, bool) {
-	targetNS := normalizeNamespace(t.Object.meta.Namespace)
-	refs := podSpecRefs(lookup(t.Template.YNode(), "spec"), t.field("spec"))
-	refs = append(refs, annotationRefs(t.Object.meta.Annotations, "metadata")...)
-	if t.Path != "" {
-		refs = append(refs, annotationRefs(t.Template.GetAnnotations(ConfigMapsAnnotation, SecretsAnnotation), t.field("metadata"))...)
-	}
-
-	deps := map[SourceID]*keySet{}
-	for _, ref := range refs {
-		if ref.Name == "" || !r.cfg.follows(ref.Kind) {
-			continue
-		}
-		id := SourceID{Kind: ref.Kind, Namespace: targetNS, Name: ref.Name}
-		if ref.Namespace != "" {
-			id.Namespace = ref.Namespace
-		}
-		if r.sources.ignored[id] {
-			continue
-		}
-		found := r.sources.sources[id]
-		switch {
-		case len(found) == 0:
-			r.missing(t, ref, id)
-			continue
-		case len(found) > 1:
-			r.duplicate(found)
-			continue
-		}
-		if deps[id] == nil {
-			deps[id] = &keySet{}
-		}
-		deps[id].add(ref, r.cfg)
-	}
-	if len(deps) == 0 {
-		return annotationChange{}, false
-	}
-
-	// Sorted, so that results come in the same order on every run.
-	ids := make([]SourceID, 0, len(deps))
-	for id := range deps {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i].String() < ids[j].String() })
-	digests := map[SourceID]string{}
-	for _, id := range ids {
-		d := r.digest(r.sources.sources[id][0], deps[id])
-		if d.failed {
-			return annotationChange{}, false
-		}
-		digests[id] = d.digest
-	}
-	if r.cfg.Mode == ModePerSource {
-		prefix := r.cfg.annotationPrefix()
-		change := annotationChange{
-			set:        map[string]string{},
-			stalePrefs: []string{PerSourceKey(prefix, kindConfigMap, ""), PerSourceKey(prefix, kindSecret, "")},
-		}
-		for id, d := range digests {
-			name := id.Name
-			if id.Namespace != targetNS {
-				name = id.Namespace + "." + id.Name
-			}
-			change.set[PerSourceKey(prefix, id.Kind, name)] = d
-		}
-		return change, true
-	}
-	labels := make(map[string]string, len(digests))
-	for id, d := range digests {
-		label := id.Kind + "/" + id.Name
-		if id.Namespace != targetNS {
-			label = id.Kind + "/" + id.Namespace + "/" + id.Name
-		}
-		labels[label] = d
-	}
-	return annotationChange{set: map[string]string{r.cfg.Annotation: CombinedDigest(labels)}}, true
+	// values are the counted value bytes, kept for diff; never written.
+	values map[string][]byte
 }
 
 // digest computes a source's digest for a set of keys once per run, however
@@ -262,6 +198,7 @@ func (r *run) digest(s *Source, keys *keySet) digestResult {
 			key = r.cfg.secretKey
 		}
 		d.digest = SourceDigest(SourceDocument(values), key)
+		d.values = values
 	}
 	r.digests[cacheKey] = d
 	return d

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -19,7 +20,26 @@ type Ref struct {
 	Optional bool
 	// Field is the path of the reference in the object, for results.
 	Field string
+	// Via says what kind of reference this is (RefEnv, RefEnvFrom,
+	// RefVolume, RefProjected, RefAnnotation), so that explain can say why a
+	// key counts.
+	Via string
+	// Container is the container of an env or envFrom reference.
+	Container string
+	// Volume is the volume of a volume or projected reference, and MountedBy
+	// the containers that mount it, in the order of the pod spec.
+	Volume    string
+	MountedBy []string
 }
+
+// The kinds of reference, as Ref.Via names them.
+const (
+	RefEnv        = "env"
+	RefEnvFrom    = "envFrom"
+	RefVolume     = "volume"
+	RefProjected  = "projected"
+	RefAnnotation = "annotation"
+)
 
 // containerLists are the fields of a pod spec that hold containers.
 var containerLists = []string{"containers", "initContainers", "ephemeralContainers"}
@@ -28,27 +48,39 @@ var containerLists = []string{"containers", "initContainers", "ephemeralContaine
 // order; path is the field path of spec in its object.
 func podSpecRefs(spec *yaml.Node, path string) []Ref {
 	var refs []Ref
+	mounts := map[string][]string{} // volume name -> containers that mount it
 	for _, list := range containerLists {
 		for i, c := range seqField(spec, list) {
 			cpath := path + "." + list + elemPath(c, i)
 			refs = appendEnvRefs(refs, c, cpath)
+			name := stringField(c, "name")
+			for _, m := range seqField(c, "volumeMounts") {
+				if v := stringField(m, "name"); v != "" && !slices.Contains(mounts[v], name) {
+					mounts[v] = append(mounts[v], name)
+				}
+			}
 		}
 	}
 	for i, v := range seqField(spec, "volumes") {
 		vpath := path + ".volumes" + elemPath(v, i)
+		name := stringField(v, "name")
+		volume := func(r Ref, via string) Ref {
+			r.Via, r.Volume, r.MountedBy = via, name, mounts[name]
+			return r
+		}
 		if cm := mapField(v, "configMap"); cm != nil {
-			refs = append(refs, volumeRef(kindConfigMap, cm, "name", vpath+".configMap"))
+			refs = append(refs, volume(volumeRef(kindConfigMap, cm, "name", vpath+".configMap"), RefVolume))
 		}
 		if s := mapField(v, "secret"); s != nil {
-			refs = append(refs, volumeRef(kindSecret, s, "secretName", vpath+".secret"))
+			refs = append(refs, volume(volumeRef(kindSecret, s, "secretName", vpath+".secret"), RefVolume))
 		}
 		for j, src := range seqField(mapField(v, "projected"), "sources") {
 			spath := fmt.Sprintf("%s.projected.sources[%d]", vpath, j)
 			if cm := mapField(src, "configMap"); cm != nil {
-				refs = append(refs, volumeRef(kindConfigMap, cm, "name", spath+".configMap"))
+				refs = append(refs, volume(volumeRef(kindConfigMap, cm, "name", spath+".configMap"), RefProjected))
 			}
 			if s := mapField(src, "secret"); s != nil {
-				refs = append(refs, volumeRef(kindSecret, s, "name", spath+".secret"))
+				refs = append(refs, volume(volumeRef(kindSecret, s, "name", spath+".secret"), RefProjected))
 			}
 		}
 	}
@@ -56,30 +88,31 @@ func podSpecRefs(spec *yaml.Node, path string) []Ref {
 }
 
 func appendEnvRefs(refs []Ref, c *yaml.Node, path string) []Ref {
+	container := stringField(c, "name")
 	for i, e := range seqField(c, "env") {
 		from := mapField(e, "valueFrom")
 		epath := path + ".env" + elemPath(e, i) + ".valueFrom"
 		if r := mapField(from, "configMapKeyRef"); r != nil {
-			refs = append(refs, keyRef(kindConfigMap, r, epath+".configMapKeyRef"))
+			refs = append(refs, keyRef(kindConfigMap, r, epath+".configMapKeyRef", container))
 		}
 		if r := mapField(from, "secretKeyRef"); r != nil {
-			refs = append(refs, keyRef(kindSecret, r, epath+".secretKeyRef"))
+			refs = append(refs, keyRef(kindSecret, r, epath+".secretKeyRef", container))
 		}
 	}
 	for i, e := range seqField(c, "envFrom") {
 		epath := fmt.Sprintf("%s.envFrom[%d]", path, i)
 		if r := mapField(e, "configMapRef"); r != nil {
-			refs = append(refs, Ref{Kind: kindConfigMap, Name: stringField(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".configMapRef"})
+			refs = append(refs, Ref{Kind: kindConfigMap, Name: stringField(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".configMapRef", Via: RefEnvFrom, Container: container})
 		}
 		if r := mapField(e, "secretRef"); r != nil {
-			refs = append(refs, Ref{Kind: kindSecret, Name: stringField(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".secretRef"})
+			refs = append(refs, Ref{Kind: kindSecret, Name: stringField(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".secretRef", Via: RefEnvFrom, Container: container})
 		}
 	}
 	return refs
 }
 
-func keyRef(kind string, r *yaml.Node, path string) Ref {
-	return Ref{Kind: kind, Name: stringField(r, "name"), Keys: []string{stringField(r, "key")}, Optional: isTrue(r, "optional"), Field: path}
+func keyRef(kind string, r *yaml.Node, path, container string) Ref {
+	return Ref{Kind: kind, Name: stringField(r, "name"), Keys: []string{stringField(r, "key")}, Optional: isTrue(r, "optional"), Field: path, Via: RefEnv, Container: container}
 }
 
 // volumeRef reads a configMap or secret volume source: items, when set,
@@ -105,7 +138,7 @@ func annotationRefs(annotations map[string]string, path string) []Ref {
 			if entry == "" {
 				continue
 			}
-			ref := Ref{Kind: a.kind, Name: entry, Field: path + ".annotations[" + a.key + "]"}
+			ref := Ref{Kind: a.kind, Name: entry, Field: path + ".annotations[" + a.key + "]", Via: RefAnnotation}
 			if ns, name, ok := strings.Cut(entry, "/"); ok {
 				ref.Namespace, ref.Name = normalizeNamespace(ns), name
 			}

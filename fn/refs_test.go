@@ -24,8 +24,8 @@ containers:
   - name: C
     value: plain
 `, []Ref{
-			{Kind: kindConfigMap, Name: "cm", Keys: []string{"a"}, Field: "spec.containers[name=app].env[name=A].valueFrom.configMapKeyRef"},
-			{Kind: kindSecret, Name: "s", Keys: []string{"b"}, Optional: true, Field: "spec.containers[name=app].env[name=B].valueFrom.secretKeyRef"},
+			{Kind: kindConfigMap, Name: "cm", Keys: []string{"a"}, Field: "spec.containers[name=app].env[name=A].valueFrom.configMapKeyRef", Via: RefEnv, Container: "app"},
+			{Kind: kindSecret, Name: "s", Keys: []string{"b"}, Optional: true, Field: "spec.containers[name=app].env[name=B].valueFrom.secretKeyRef", Via: RefEnv, Container: "app"},
 		}},
 		{"envFrom", `
 containers:
@@ -35,8 +35,8 @@ containers:
   - prefix: S_
     secretRef: {name: s, optional: true}
 `, []Ref{
-			{Kind: kindConfigMap, Name: "cm", Field: "spec.containers[name=app].envFrom[0].configMapRef"},
-			{Kind: kindSecret, Name: "s", Optional: true, Field: "spec.containers[name=app].envFrom[1].secretRef"},
+			{Kind: kindConfigMap, Name: "cm", Field: "spec.containers[name=app].envFrom[0].configMapRef", Via: RefEnvFrom, Container: "app"},
+			{Kind: kindSecret, Name: "s", Optional: true, Field: "spec.containers[name=app].envFrom[1].secretRef", Via: RefEnvFrom, Container: "app"},
 		}},
 		{"init and ephemeral containers", `
 containers: [{name: app}]
@@ -47,11 +47,15 @@ ephemeralContainers:
 - name: debug
   envFrom: [{secretRef: {name: b}}]
 `, []Ref{
-			{Kind: kindConfigMap, Name: "a", Field: "spec.initContainers[name=init].envFrom[0].configMapRef"},
-			{Kind: kindSecret, Name: "b", Field: "spec.ephemeralContainers[name=debug].envFrom[0].secretRef"},
+			{Kind: kindConfigMap, Name: "a", Field: "spec.initContainers[name=init].envFrom[0].configMapRef", Via: RefEnvFrom, Container: "init"},
+			{Kind: kindSecret, Name: "b", Field: "spec.ephemeralContainers[name=debug].envFrom[0].secretRef", Via: RefEnvFrom, Container: "debug"},
 		}},
-		{"volumes with and without items", `
-containers: [{name: app}]
+		{"volumes with and without items, and who mounts them", `
+containers:
+- name: app
+  volumeMounts: [{name: all, mountPath: /a}, {name: some, mountPath: /s}]
+- name: sidecar
+  volumeMounts: [{name: all, mountPath: /a}, {name: all, mountPath: /b}]
 volumes:
 - name: all
   configMap: {name: cm}
@@ -62,9 +66,9 @@ volumes:
 - name: data
   emptyDir: {}
 `, []Ref{
-			{Kind: kindConfigMap, Name: "cm", Field: "spec.volumes[name=all].configMap"},
-			{Kind: kindConfigMap, Name: "cm", Keys: []string{"x", "y"}, Optional: true, Field: "spec.volumes[name=some].configMap"},
-			{Kind: kindSecret, Name: "s", Keys: []string{"tls.crt"}, Field: "spec.volumes[name=tls].secret"},
+			{Kind: kindConfigMap, Name: "cm", Field: "spec.volumes[name=all].configMap", Via: RefVolume, Volume: "all", MountedBy: []string{"app", "sidecar"}},
+			{Kind: kindConfigMap, Name: "cm", Keys: []string{"x", "y"}, Optional: true, Field: "spec.volumes[name=some].configMap", Via: RefVolume, Volume: "some", MountedBy: []string{"app"}},
+			{Kind: kindSecret, Name: "s", Keys: []string{"tls.crt"}, Field: "spec.volumes[name=tls].secret", Via: RefVolume, Volume: "tls"},
 		}},
 		{"projected sources", `
 containers: [{name: app}]
@@ -76,8 +80,8 @@ volumes:
     - secret: {name: s}
     - serviceAccountToken: {path: token}
 `, []Ref{
-			{Kind: kindConfigMap, Name: "cm", Keys: []string{"a"}, Field: "spec.volumes[name=bundle].projected.sources[0].configMap"},
-			{Kind: kindSecret, Name: "s", Field: "spec.volumes[name=bundle].projected.sources[1].secret"},
+			{Kind: kindConfigMap, Name: "cm", Keys: []string{"a"}, Field: "spec.volumes[name=bundle].projected.sources[0].configMap", Via: RefProjected, Volume: "bundle"},
+			{Kind: kindSecret, Name: "s", Field: "spec.volumes[name=bundle].projected.sources[1].secret", Via: RefProjected, Volume: "bundle"},
 		}},
 		{"imagePullSecrets are not followed", `
 containers: [{name: app}]
@@ -91,8 +95,8 @@ containers:
 - name: sidecar
   envFrom: *shared
 `, []Ref{
-			{Kind: kindConfigMap, Name: "cm", Field: "spec.containers[name=app].envFrom[0].configMapRef"},
-			{Kind: kindConfigMap, Name: "cm", Field: "spec.containers[name=sidecar].envFrom[0].configMapRef"},
+			{Kind: kindConfigMap, Name: "cm", Field: "spec.containers[name=app].envFrom[0].configMapRef", Via: RefEnvFrom, Container: "app"},
+			{Kind: kindConfigMap, Name: "cm", Field: "spec.containers[name=sidecar].envFrom[0].configMapRef", Via: RefEnvFrom, Container: "sidecar"},
 		}},
 		{"wrong shapes reference nothing", `
 containers: {name: app}
@@ -116,9 +120,9 @@ func TestAnnotationRefs(t *testing.T) {
 		"unrelated":          "x",
 	}, "metadata")
 	want := []Ref{
-		{Kind: kindConfigMap, Name: "a", Field: "metadata.annotations[confighash.dev/configmaps]"},
-		{Kind: kindConfigMap, Namespace: "other", Name: "b", Field: "metadata.annotations[confighash.dev/configmaps]"},
-		{Kind: kindSecret, Name: "s", Field: "metadata.annotations[confighash.dev/secrets]"},
+		{Kind: kindConfigMap, Name: "a", Field: "metadata.annotations[confighash.dev/configmaps]", Via: RefAnnotation},
+		{Kind: kindConfigMap, Namespace: "other", Name: "b", Field: "metadata.annotations[confighash.dev/configmaps]", Via: RefAnnotation},
+		{Kind: kindSecret, Name: "s", Field: "metadata.annotations[confighash.dev/secrets]", Via: RefAnnotation},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
