@@ -43,6 +43,11 @@ Usage:
   helm template my-release ./chart --post-renderer confighash
   confighash --mode perSource --on-missing error < manifests.yaml
 
+See why a workload will roll (each has its own --help):
+  confighash explain [--output text|json|dot|mermaid] [FILE|DIR ...]
+  confighash check [FILE|DIR ...]      exit 1 when an annotation is stale
+  confighash diff OLD NEW              which targets roll between two versions
+
 Options:
 `
 
@@ -88,21 +93,45 @@ func (f flagValue) Set(v string) error {
 }
 func (f flagValue) IsBoolFlag() bool { return f.opt.boolean }
 
+// subcommands explain a run instead of doing it. Plain confighash, with no
+// subcommand, is the function that kustomize, kpt and Helm run.
+var subcommands = map[string]func(args []string, s Streams, getenv func(string) string) error{
+	"explain": runExplain,
+	"check":   runCheck,
+	"diff":    runDiff,
+}
+
+// optionArgs are the options given on a command line: --config and one flag
+// per option, the same for the function and its subcommands.
+type optionArgs struct {
+	settings   []setting
+	configFile string
+}
+
+func addOptionFlags(fs *flag.FlagSet) *optionArgs {
+	a := &optionArgs{}
+	for _, o := range options {
+		fs.Var(flagValue{opt: o, flags: &a.settings}, o.flagName(), o.usage)
+	}
+	fs.StringVar(&a.configFile, "config", "", "read options from FILE: a ConfigHash or a ConfigMap, as in a functionConfig")
+	return a
+}
+
 // Run is Main without the exit: it reads s.In, writes s.Out and reports on s.Err.
 func Run(args []string, s Streams, getenv func(string) string) error {
+	if len(args) > 0 {
+		if sub, ok := subcommands[args[0]]; ok {
+			return sub(args[1:], s, getenv)
+		}
+	}
 	fs := flag.NewFlagSet("confighash", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
-		settings    []setting
-		configFile  string
 		showHelp    bool
 		showVersion bool
 		quiet       bool
 	)
-	for _, o := range options {
-		fs.Var(flagValue{opt: o, flags: &settings}, o.flagName(), o.usage)
-	}
-	fs.StringVar(&configFile, "config", "", "read options from FILE: a ConfigHash or a ConfigMap, as in a functionConfig")
+	opts := addOptionFlags(fs)
 	fs.BoolVar(&quiet, "quiet", false, "do not print the summary line on standard error in stream mode")
 	fs.BoolVar(&showHelp, "help", false, "show this help")
 	fs.BoolVar(&showHelp, "h", false, "show this help")
@@ -130,7 +159,7 @@ func Run(args []string, s Streams, getenv func(string) string) error {
 		return err
 	}
 
-	results, changed, err := transformInput(in, configFile, settings, getenv)
+	results, changed, err := transformInput(in, opts.configFile, opts.settings, getenv)
 	if err != nil {
 		if !in.ResourceList {
 			return err
@@ -206,6 +235,12 @@ func severityWord(s framework.Severity) string {
 
 func printHelp(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "%s\n\n%s", shortHelp, longHelp)
+	printFlags(w, fs)
+	fmt.Fprint(w, exitHelp)
+}
+
+// printFlags lists the flags of fs, for --help.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		if f.Name == "h" {
 			return
@@ -216,5 +251,4 @@ func printHelp(w io.Writer, fs *flag.FlagSet) {
 		}
 		fmt.Fprintf(w, "  --%s%s\n      %s\n", f.Name, arg, f.Usage)
 	})
-	fmt.Fprint(w, exitHelp)
 }
