@@ -261,31 +261,3 @@ func applyEdits(b *bytes.Buffer, text string, edits []edit) bool {
 	b.WriteString(text[pos:])
 	return true
 }
-
-// sameNode reports whether two YAML trees hold the same data: kinds, keys
-// in order, values with their resolved tags. Style, comments and positions
-// do not matter. Aliases are compared by anchor name, never expanded, so
-// the check stays linear in the size of the text.
-func sameNode(a, b *yaml.Node) bool {
-	if a.Kind == yaml.DocumentNode && len(a.Content) == 1 {
-		a = a.Content[0]
-	}
-	if b.Kind == yaml.DocumentNode && len(b.Content) == 1 {
-		b = b.Content[0]
-	}
-	if a.Kind != b.Kind || a.Anchor != b.Anchor || len(a.Content) != len(b.Content) {
-		return false
-	}
-	switch a.Kind {
-	case yaml.ScalarNode:
-		return a.Value == b.Value && a.ShortTag() == b.ShortTag()
-	case yaml.AliasNode:
-		return a.Value == b.Value
-	}
-	for i := range a.Content {
-		if !sameNode(a.Content[i], b.Content[i]) {
-			return false
-		}
-	}
-	return true
-}
