@@ -79,6 +79,16 @@ func TestCIExample(t *testing.T) {
 		}
 	}
 
+	readme := string(readFile(t, filepath.Join(ciExample, "README.md")))
+	for _, f := range []string{"expected-check.txt", "expected-check-stale.txt", "expected-diff.txt"} {
+		if want := "```\n" + string(readFile(t, filepath.Join(ciExample, f))) + "```"; !strings.Contains(readme, want) {
+			t.Errorf("examples/ci-check/README.md does not show %s as it is", f)
+		}
+	}
+	if !strings.Contains(readme, renderCommand) {
+		t.Errorf("examples/ci-check/README.md does not say how to render again: %s", renderCommand)
+	}
+
 	t.Run("current", func(t *testing.T) {
 		work := copyDir(t, ciExample)
 		code, out := run(t, work, checkStep)

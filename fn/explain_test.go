@@ -557,3 +557,111 @@ func TestCheckAgreesWithRun(t *testing.T) {
 		t.Errorf("only %d inputs", len(inputs))
 	}
 }
+
+// TestExplainOptionUnderKpt runs confighash with explain=true under a real
+// kpt fn eval, as the issue's users would, and reads the results kpt keeps:
+// one info result per pod template, naming its sources and the file.
+func TestExplainOptionUnderKpt(t *testing.T) {
+	kpt := tool(t, "kpt", "kpt 1.0.0-beta is on the machine image at /usr/bin/kpt")
+	bin := buildConfighash(t)
+	pkg := copyDir(t, filepath.Join(ciExample, "deploy"))
+	results := t.TempDir()
+	cmd := exec.Command(kpt, "fn", "eval", pkg, "--exec", bin, "--results-dir", results, "--", "explain=true", "mode=perSource")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kpt fn eval: %v\n%s", err, out)
+	}
+	list := yaml.MustParse(string(readFile(t, filepath.Join(results, "results.yaml"))))
+	items, err := list.Pipe(yaml.Lookup("items", "0", "results"))
+	if err != nil || items == nil {
+		t.Fatalf("no results in results.yaml: %v\n%s", err, list.MustString())
+	}
+	var explained []string
+	for _, r := range items.YNode().Content {
+		n := yaml.NewRNode(r)
+		msg := n.Field("message").Value.YNode().Value
+		if !strings.Contains(msg, " depends on ") {
+			continue
+		}
+		file, _ := n.Pipe(yaml.Lookup("file", "path"))
+		if file == nil || file.YNode().Value != "app.yaml" {
+			t.Errorf("result without its file: %s", n.MustString())
+		}
+		explained = append(explained, msg)
+	}
+	want := []string{
+		"Deployment shop/web spec.template depends on ConfigMap shop/nginx-conf (digest de2aff48cc9e",
+		"CronJob shop/report spec.jobTemplate.spec.template depends on ConfigMap shop/web-config (digest 4c20eb5d6434",
+	}
+	if len(explained) != len(want) {
+		t.Fatalf("%d explain results, want %d:\n%s", len(explained), len(want), strings.Join(explained, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(explained[i], w) {
+			t.Errorf("result %d:\n%s\nwant it to start with\n%s", i, explained[i], w)
+		}
+	}
+	if !strings.Contains(string(out), "depends on") {
+		t.Errorf("kpt did not print the explain results:\n%s", out)
+	}
+}
+
+// TestSubcommandCommandLine pins the command lines of explain, check and
+// diff: help, bad flags and arguments, bad input (named by file and line,
+// nothing on standard output), and that plain confighash is untouched.
+func TestSubcommandCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	writeFile(t, good, readFile(t, "../examples/quickstart/resources.yaml"))
+	broken := filepath.Join(dir, "broken.yaml")
+	writeFile(t, broken, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n"))
+	malformed := filepath.Join(dir, "malformed.yaml")
+	writeFile(t, malformed, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {a: 1}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{name: c, envFrom: [{configMapRef: {name: cm}}]}]}}}\n"))
+	tests := []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		stdout []string // nil: must be empty
+		stderr []string
+	}{
+		{name: "explain help", args: []string{"explain", "--help"}, stdout: []string{"confighash explain [flags]", "--output", "--mode", "--config"}},
+		{name: "check help", args: []string{"check", "-h"}, stdout: []string{"confighash check [flags]", "Exit code 0", "--on-missing"}},
+		{name: "diff help", args: []string{"diff", "--help"}, stdout: []string{"confighash diff [flags] OLD NEW"}},
+		{name: "main help lists the subcommands", args: []string{"--help"}, stdout: []string{"confighash explain", "confighash check", "confighash diff OLD NEW"}},
+		{name: "bad output", args: []string{"explain", "--output", "svg", good}, code: 1, stderr: []string{`--output: "svg" is not one of text, json, dot, mermaid`}},
+		{name: "bad option flag", args: []string{"check", "--mode", "fast", good}, code: 1, stderr: []string{`--mode: "fast" is not one of combined, perSource`}},
+		{name: "unknown flag", args: []string{"explain", "--fast"}, code: 1, stderr: []string{"flag provided but not defined: -fast", "confighash explain --help"}},
+		{name: "diff needs two", args: []string{"diff", good}, code: 1, stderr: []string{"diff takes two inputs, OLD and NEW, got 1"}},
+		{name: "diff one stdin", args: []string{"diff", "-", "-"}, code: 1, stderr: []string{"only one of OLD and NEW can be standard input"}},
+		{name: "missing file", args: []string{"check", filepath.Join(dir, "nope.yaml")}, code: 1, stderr: []string{"nope.yaml: no such file"}},
+		{name: "broken YAML names file and line", args: []string{"explain", good, broken}, code: 1, stderr: []string{"broken.yaml: input is not valid YAML: line"}},
+		{name: "error result fails and prints nothing", args: []string{"explain", malformed}, code: 1, stderr: []string{"error: ConfigMap default/cm: field data.a: want a string"}},
+		{name: "check fails on an error result", args: []string{"check", malformed}, code: 1, stderr: []string{"error: ConfigMap default/cm"}},
+		{name: "flags after paths", args: []string{"explain", good, "--output", "json"}, stdout: []string{`"apiVersion": "explain.confighash.dev/v1alpha1"`}},
+		{name: "standard input", args: []string{"explain", "-"}, stdin: good, stdout: []string{"Deployment shop/web spec.template\n"}},
+		{name: "onMissing error is an error", args: []string{"explain", "--on-missing", "error", filepath.Join(explainDir, "check-source-missing", "input.yaml")}, code: 1, stderr: []string{"error: Deployment shop/web"}},
+		{name: "plain confighash still refuses arguments", args: []string{good}, code: 1, stderr: []string{"unexpected argument"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runIn(t, ".", nil, tt.args, tt.stdin)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if tt.stdout == nil && stdout != "" {
+				t.Errorf("stdout should be empty:\n%s", stdout)
+			}
+			for _, w := range tt.stdout {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
