@@ -275,18 +275,28 @@ func (in *Input) spliceResourceList(results framework.Results, changes Changes) 
 		if seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
 			return nil, false, nil
 		}
-		for i, item := range seq.Content {
+		for i := range seq.Content {
 			splices, changed := changes.splices[i]
 			if !changed {
 				continue
 			}
+			n := len(edits)
 			var ok bool
-			if item.Kind != yaml.MappingNode || item.Style&yaml.FlowStyle != 0 {
-				return nil, false, nil
+			if edits, ok = x.resolve(splices, edits); ok {
+				continue
 			}
-			if edits, ok = x.resolve(splices, edits); !ok {
-				return nil, false, nil
+			// Beyond a splice: this item alone is written anew.
+			end := fieldEnd(itemsKey)
+			if i+1 < len(seq.Content) {
+				if end, ok = itemStart(x, seq.Content[i+1]); !ok {
+					return nil, false, nil
+				}
 			}
+			e, ok, err := reencodeItem(x, seq.Content[i], end, in.Items[i])
+			if err != nil || !ok {
+				return nil, false, err
+			}
+			edits = append(edits[:n], e)
 		}
 	}
 
@@ -315,6 +325,53 @@ func (in *Input) spliceResourceList(results framework.Results, changes Changes) 
 		edits = append(edits, edit{start: fieldStart(resultsKey), end: fieldEnd(resultsKey)})
 	}
 	return edits, true, nil
+}
+
+// itemStart is the start of the line of a ResourceList item, which must
+// begin with "- " right before the item.
+func itemStart(x *lineIndex, item *yaml.Node) (int, bool) {
+	off, ok := x.offset(item.Line, item.Column)
+	if !ok || off < 2 || x.text[off-2:off] != "- " {
+		return 0, false
+	}
+	return x.startsLine(off - 2)
+}
+
+// reencodeItem writes a changed item anew in place of its text, which runs
+// to end, less the comments and blank lines before the next item.
+func reencodeItem(x *lineIndex, item *yaml.Node, end int, node *yaml.RNode) (edit, bool, error) {
+	start, ok := itemStart(x, item)
+	if !ok {
+		return edit{}, false, nil
+	}
+	for end > start {
+		prev := strings.LastIndexByte(x.text[:end-1], '\n') + 1
+		if l := strings.TrimSpace(x.text[prev:end]); l != "" && l[0] != '#' {
+			break
+		}
+		end = prev
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	if err := enc.Encode(node.YNode()); err != nil {
+		return edit{}, false, err
+	}
+	if err := enc.Close(); err != nil {
+		return edit{}, false, err
+	}
+	indent := x.text[start:x.startsAfter(start)]
+	var out strings.Builder
+	for i, l := range strings.SplitAfter(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		switch {
+		case i == 0:
+			out.WriteString(indent + "- ")
+		case strings.TrimSpace(l) != "":
+			out.WriteString(indent + "  ")
+		}
+		out.WriteString(l)
+	}
+	out.WriteString("\n")
+	return edit{start: start, end: end, insert: out.String()}, true, nil
 }
 
 func anyChanged(items []int, changes Changes) bool {

@@ -128,6 +128,15 @@ func (x *lineIndex) startsLine(off int) (int, bool) {
 	return start, strings.Trim(x.text[start:off], " ") == ""
 }
 
+// startsAfter is the offset of the first character after the spaces that
+// begin the line at start.
+func (x *lineIndex) startsAfter(start int) int {
+	for start < len(x.text) && x.text[start] == ' ' {
+		start++
+	}
+	return start
+}
+
 // resolve turns splices into edits of x.text; ok is false when one of them
 // cannot be placed safely.
 func (x *lineIndex) resolve(splices []splice, edits []edit) ([]edit, bool) {

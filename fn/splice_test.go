@@ -442,7 +442,7 @@ func asResourceListOrNil(stream []byte) []byte {
 }
 
 // hasNullKey finds a mapping key that is null ("? " or an anchor with no
-// name). The YAML library writes such a key back as '' (a string), so a
+// name). The YAML library writes such a key back as ” (a string), so a
 // document that has to be re-encoded would not read back the same; no
 // Kubernetes object has one.
 func hasNullKey(items []*yaml.RNode) bool {
@@ -492,4 +492,58 @@ func sameNode(a, b *yaml.Node) bool {
 		}
 	}
 	return true
+}
+
+// TestResourceListItemBeyondSplice pins that in a ResourceList an item whose
+// layout a splice cannot handle is written anew alone: every other byte of
+// the list, the next item's comment included, is kept.
+func TestResourceListItemBeyondSplice(t *testing.T) {
+	const list = `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: c}   # odd spacing, kept
+    data: {k: v}
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: flow}
+    spec:
+      template:
+        metadata: {labels: {app: flow}}
+        spec: {containers: [{name: a, envFrom: [{configMapRef: {name: c}}]}]}
+  # about the next item
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: block}
+    spec:
+      template:
+        metadata:
+          labels: {app: block}
+        spec: {containers: [{name: a, envFrom: [{configMapRef: {name: c}}]}]}
+`
+	in, changes := spliceRun(t, []byte(list))
+	var out bytes.Buffer
+	if err := in.WriteOutput(&out, nil, changes); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, kept := range []string{
+		"items:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c}   # odd spacing, kept\n    data: {k: v}\n  - apiVersion: apps/v1\n",
+		"  # about the next item\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: block}\n",
+		"        metadata:\n          annotations:\n            checksum/config: '",
+	} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("output lacks %q:\n%s", kept, got)
+		}
+	}
+	back, err := ReadInput(out.Bytes())
+	if err != nil {
+		t.Fatalf("output does not read back: %v\n%s", err, got)
+	}
+	for i := range in.Items {
+		if !sameNode(back.Items[i].YNode(), in.Items[i].YNode()) {
+			t.Errorf("item %d does not read back as annotated:\n%s", i, got)
+		}
+	}
 }
