@@ -317,3 +317,28 @@ func TestHelmInstallSendsAnnotatedPods(t *testing.T) {
 		})
 	}
 }
+
+// TestHelm3BesideHelm4Plugin pins the trap of keeping both Helms: they share
+// the plugins directory, Helm 3 cannot read a postrenderer/v1 plugin and
+// complains on every command, and still works.
+func TestHelm3BesideHelm4Plugin(t *testing.T) {
+	t.Parallel()
+	sh := helmShell(t, helm4Tool) // installs the plugin into the shared HOME
+	helm3 := helm3Tool.path(t)
+	out, stderr, err := sh.try(helm3 + " template web " + chart + " --post-renderer bin/confighash")
+	if err != nil {
+		t.Fatalf("Helm 3 beside the Helm 4 plugin: %v\n%s", err, stderr)
+	}
+	checksum(t, out, "Deployment/web")
+	if !strings.Contains(string(stderr), `failed to load plugins`) || !strings.Contains(string(stderr), `unknown field "apiVersion"`) {
+		t.Errorf("Helm 3 no longer complains about the Helm 4 plugin; update README's trap. stderr:\n%s", stderr)
+	}
+	// The way out README gives: Helm 4 with its own data directory.
+	sh.run("HELM_DATA_HOME=$HOME/helm4-data helm plugin install helm-plugin/confighash")
+	sh.run("rm -rf $HOME/.local/share/helm/plugins/confighash")
+	out = sh.run("HELM_DATA_HOME=$HOME/helm4-data helm template web " + chart + " --post-renderer confighash")
+	checksum(t, out, "Deployment/web")
+	if _, stderr, _ := sh.try(helm3 + " version"); strings.Contains(string(stderr), "failed to load plugins") {
+		t.Errorf("Helm 3 still sees the plugin installed under HELM_DATA_HOME:\n%s", stderr)
+	}
+}
