@@ -211,7 +211,8 @@ func (c *Config) merge(node *yaml.RNode) error {
 	if node.YNode().Kind != yaml.MappingNode {
 		return fmt.Errorf("functionConfig must be a %s %s or a v1 ConfigMap, got a YAML %s", ConfigAPIVersion, ConfigKind, kindName(node.YNode()))
 	}
-	apiVersion, kind := node.GetApiVersion(), node.GetKind()
+	meta := metaOf(node.YNode())
+	apiVersion, kind := meta.APIVersion, meta.Kind
 	id := describeConfig(node)
 	switch {
 	case apiVersion == ConfigAPIVersion && kind == ConfigKind:
@@ -223,10 +224,11 @@ func (c *Config) merge(node *yaml.RNode) error {
 }
 
 func describeConfig(node *yaml.RNode) string {
-	if name := node.GetName(); name != "" {
-		return node.GetKind() + "/" + name
+	meta := metaOf(node.YNode())
+	if meta.Name != "" {
+		return meta.Kind + "/" + meta.Name
 	}
-	return node.GetKind()
+	return meta.Kind
 }
 
 func wrapConfigErr(id string, err error) error {

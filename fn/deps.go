@@ -112,7 +112,7 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 	refs := podSpecRefs(lookup(t.Template.YNode(), "spec"), t.field("spec"))
 	refs = append(refs, annotationRefs(t.Object.meta.Annotations, "metadata")...)
 	if t.Path != "" {
-		refs = append(refs, annotationRefs(t.Template.GetAnnotations(ConfigMapsAnnotation, SecretsAnnotation), t.field("metadata"))...)
+		refs = append(refs, annotationRefs(metaOf(t.Template.YNode()).Annotations, t.field("metadata"))...)
 	}
 
 	deps := map[SourceID]*SourceDependency{}
@@ -226,7 +226,7 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 // perSource prefix.
 func (r *run) currentAnnotations(t *Target) map[string]string {
 	current := map[string]string{}
-	for k, v := range t.Template.GetAnnotations() {
+	for k, v := range metaOf(t.Template.YNode()).Annotations {
 		if r.ownsKey(k) {
 			current[k] = v
 		}

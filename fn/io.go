@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -91,14 +92,14 @@ func isEmptyDocument(n *yaml.Node) bool {
 }
 
 func isResourceList(n *yaml.Node) bool {
-	rn := yaml.NewRNode(n)
-	return n.Kind == yaml.MappingNode && rn.GetKind() == kio.ResourceListKind &&
-		strings.HasPrefix(rn.GetApiVersion(), "config.kubernetes.io/")
+	meta := metaOf(n)
+	return n.Kind == yaml.MappingNode && meta.Kind == kio.ResourceListKind &&
+		strings.HasPrefix(meta.APIVersion, "config.kubernetes.io/")
 }
 
 func (in *Input) readResourceList(rl *yaml.RNode) error {
 	in.ResourceList = true
-	in.APIVersion = rl.GetApiVersion()
+	in.APIVersion = metaOf(rl.YNode()).APIVersion
 	if fc := rl.Field("functionConfig"); fc != nil && !yaml.IsMissingOrNull(fc.Value) {
 		in.FunctionConfig = fc.Value
 	}
@@ -159,14 +160,74 @@ func isSeparator(line string) bool {
 	return rest == "" || (line[3] == ' ' || line[3] == '\t') && strings.HasPrefix(rest, "#")
 }
 
-// shiftLine turns a yaml error's line within a chunk into a line of the input.
-func shiftLine(msg string, chunkLine int) string {
-	m := yamlLineNumber.FindStringSubmatch(msg)
+// syntaxError says where the YAML of a chunk is broken, as a line of the
+// whole input. The YAML library counts the line of a parser error ("did not
+// find expected ...") from 0 and that of a scanner error from 1; it gives
+// no line for a byte that YAML does not allow, which is then looked for here.
+func syntaxError(err error, c chunk) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	m := yamlLineNumber.FindStringSubmatch(err.Error())
 	if m == nil {
-		return strings.TrimPrefix(msg, "yaml: ")
+		if line, what := firstBadByte(c.text); line > 0 {
+			return fmt.Errorf("input is not valid YAML: line %d: %s (%s)", c.line+line-1, msg, what)
+		}
+		return fmt.Errorf("input is not valid YAML: %s", msg)
 	}
 	n, _ := strconv.Atoi(m[1])
-	return fmt.Sprintf("line %d: %s", n+chunkLine-1, msg[len(m[0]):])
+	msg = err.Error()[len(m[0]):]
+	if isParserError(msg) {
+		n++
+	}
+	// An error at the end of the input is said of its last line.
+	if last := strings.Count(strings.TrimRight(c.text, "\n"), "\n") + 1; n > last {
+		n = last
+	}
+	if l := chunkLine(c.text, n); strings.Contains(l[:len(l)-len(strings.TrimLeft(l, " \t"))], "\t") {
+		msg += " (a tab: YAML indents with spaces only)"
+	}
+	return fmt.Errorf("input is not valid YAML: line %d: %s", n+c.line-1, msg)
+}
+
+func isParserError(msg string) bool {
+	for _, p := range []string{"did not find expected", "found duplicate", "found incompatible", "found undefined tag"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// chunkLine is line n (1-based) of text, "" past its end.
+func chunkLine(text string, n int) string {
+	for ; n > 1; n-- {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			return ""
+		}
+		text = text[i+1:]
+	}
+	line, _, _ := strings.Cut(text, "\n")
+	return line
+}
+
+// firstBadByte finds the first character that YAML does not allow: a
+// control character other than tab and line breaks, or bytes that are not
+// UTF-8.
+func firstBadByte(text string) (line int, what string) {
+	line = 1
+	for i, r := range text {
+		switch {
+		case r == '\n':
+			line++
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(text[i:]); size == 1 {
+				return line, fmt.Sprintf("byte 0x%02x is not UTF-8", text[i])
+			}
+		case r < 0x20 && r != '\t' && r != '\r', r == 0x7f:
+			return line, fmt.Sprintf("control character 0x%02x", r)
+		}
+	}
+	return 0, ""
 }
 
 // WriteOutput writes the items in the form they came in: a ResourceList with

@@ -2,7 +2,6 @@ package fn
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -62,7 +61,7 @@ func decodeChunk(c chunk, workers int) ([]*yaml.Node, error) {
 	}
 	docs, err := decodeAll(c.text)
 	if err != nil {
-		return nil, fmt.Errorf("input is not valid YAML: %s", shiftLine(err.Error(), c.line))
+		return nil, syntaxError(err, c)
 	}
 	return docs, nil
 }

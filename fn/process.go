@@ -99,12 +99,7 @@ func (c Changes) Changed(i int) bool {
 func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
 	items := make([]*item, 0, len(nodes))
 	for i, n := range nodes {
-		meta, err := n.GetMeta()
-		if err != nil && !errors.Is(err, yaml.ErrMissingMetadata) {
-			// Not a Kubernetes object: passed through untouched.
-			continue
-		}
-		items = append(items, &item{index: i, node: n, meta: meta})
+		items = append(items, &item{index: i, node: n, meta: metaOf(n.YNode())})
 	}
 	finder, err := newTargetFinder(cfg, items)
 	if err != nil {
@@ -279,10 +274,8 @@ type fieldError struct {
 func (e *fieldError) Error() string { return e.msg }
 
 func resourceRef(n *yaml.RNode) *yaml.ResourceIdentifier {
-	return &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: n.GetApiVersion(), Kind: n.GetKind()},
-		NameMeta: yaml.NameMeta{Name: n.GetName(), Namespace: n.GetNamespace()},
-	}
+	m := metaOf(n.YNode())
+	return &yaml.ResourceIdentifier{TypeMeta: m.TypeMeta, NameMeta: m.NameMeta}
 }
 
 func fileOfNode(n *yaml.RNode) *framework.File { return fileOf(&item{node: n}) }
