@@ -120,6 +120,9 @@ func TestKustomizeSkipsExecWithoutEnableExec(t *testing.T) {
 	if strings.Contains(string(out), "checksum/config") {
 		t.Errorf("kustomize ran the exec function without --enable-exec; README's warning is out of date:\n%s", out)
 	}
+	if len(stderr) != 0 {
+		t.Errorf("kustomize now says something when it skips the function; README says it is silent:\n%s", stderr)
+	}
 }
 
 // TestKubectlKustomize pins what README says of `kubectl kustomize`: it runs
