@@ -175,7 +175,9 @@ func TestImageMultiArch(t *testing.T) {
 	// After the single-platform build, which writes the same
 	// bin/linux_amd64/confighash.
 	image(t)
-	const ref = "localhost/confighash:e2e-multiarch"
+	// A tag of its own: runs of the tests at the same time must not rebuild
+	// one manifest list under each other.
+	ref := fmt.Sprintf("localhost/confighash:e2e-multiarch-%d", os.Getpid())
 	cmd := exec.Command("make", "--no-print-directory", "image-multiarch", "CONTAINER_TOOL=podman", "IMAGE="+ref)
 	cmd.Dir = repoRoot
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -190,6 +192,14 @@ func TestImageMultiArch(t *testing.T) {
 	if err := json.Unmarshal(podmanOut(t, nil, "manifest", "inspect", ref), &list); err != nil {
 		t.Fatal(err)
 	}
+	var ids []string
+	for _, m := range list.Manifests {
+		ids = append(ids, strings.TrimSpace(string(podmanOut(t, nil, "image", "inspect", "--format", "{{.Id}}", ref+"@"+m.Digest))))
+	}
+	t.Cleanup(func() {
+		podmanOut(t, nil, "manifest", "rm", ref)
+		podmanOut(t, nil, append([]string{"rmi"}, ids...)...)
+	})
 	machines := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
 	seen := map[string]bool{}
 	for _, m := range list.Manifests {
