@@ -91,15 +91,15 @@ func kpt(t *testing.T) string {
 	return p
 }
 
-// podman checks that podman runs with the settings of hack/podman.sh, which
-// `make test` and `make e2e` export.
+// podman checks that podman runs in the environment of hack/podman.sh env,
+// which `make test` and `make e2e` export.
 func podman(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("podman"); err != nil {
 		missing(t, "podman not found: run make podman (installs it with apt-get, as root), then make e2e")
 	}
-	if os.Getenv("CONTAINERS_CONF") == "" {
-		missing(t, "podman settings not in the environment: run the tests with make e2e or make test (they export hack/podman.sh env)")
+	if os.Getenv("CONFIGHASH_PODMAN_ENV") == "" {
+		missing(t, "podman's environment is not set: run the tests with make e2e or make test (they export hack/podman.sh env)")
 	}
 }
 

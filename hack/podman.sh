@@ -7,7 +7,8 @@
 #   hack/podman.sh install   install podman and runc with apt-get when absent
 #                            (needs root), and write bin/podman/*.conf
 #   hack/podman.sh env       print the environment the tests need, as shell
-#                            `export` lines; starts `podman system service`
+#                            `export` lines (the settings of `install` when
+#                            it ran, else podman's own); starts `podman system service`
 #                            on bin/podman/podman.sock for DOCKER_HOST, so the
 #                            docker CLI (kustomize container functions, kpt's
 #                            docker runtime) reaches the same image store.
@@ -67,8 +68,13 @@ install)
 	;;
 env)
 	command -v podman >/dev/null || exit 0
-	[[ -f "$dir/containers.conf" ]] || write_config
-	export CONTAINERS_CONF="$dir/containers.conf" CONTAINERS_STORAGE_CONF="$dir/storage.conf"
+	# The settings of `install`, when it ran; else podman's own.
+	if [[ -f "$dir/containers.conf" ]]; then
+		export CONTAINERS_CONF="$dir/containers.conf" CONTAINERS_STORAGE_CONF="$dir/storage.conf"
+		echo "export CONTAINERS_CONF='$CONTAINERS_CONF'"
+		echo "export CONTAINERS_STORAGE_CONF='$CONTAINERS_STORAGE_CONF'"
+	fi
+	mkdir -p "$dir"
 	if ! podman --remote --url "unix://$sock" version >/dev/null 2>&1; then
 		rm -f "$sock"
 		nohup podman system service --time=0 "unix://$sock" >"$dir/service.log" 2>&1 &
@@ -79,10 +85,9 @@ env)
 		done
 		[[ -S "$sock" ]] || { echo "podman.sh: podman system service did not start; see $dir/service.log" >&2; exit 1; }
 	fi
-	echo "export CONTAINERS_CONF='$CONTAINERS_CONF'"
-	echo "export CONTAINERS_STORAGE_CONF='$CONTAINERS_STORAGE_CONF'"
 	echo "export DOCKER_HOST='unix://$sock'"
-	echo "export PODMAN=podman"
+	# Tells the tests that this environment is in place.
+	echo "export CONFIGHASH_PODMAN_ENV=1"
 	;;
 stop)
 	if [[ -f "$dir/service.pid" ]]; then
