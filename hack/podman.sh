@@ -17,9 +17,11 @@
 #
 # Why these settings: the CI machine has no systemd and a hybrid cgroup
 # layout, on which crun fails ("cgroups in hybrid mode not supported"): runc
-# with the cgroupfs manager works. Its default ulimits are above what the
-# container may raise, so they are set explicitly. vfs is the storage driver
-# that works without overlay support in the kernel or fuse-overlayfs.
+# with the cgroupfs manager works. podman's default open-files limit
+# (1048576) is above the machine's hard limit, and runc then fails with
+# "error setting rlimit type 7": the ulimits are set explicitly. vfs is the
+# storage driver that works on any file system, also inside a container
+# where overlay mounts are refused; the images here are a few MB.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
