@@ -19,7 +19,7 @@ build:
 
 # test is what README.md and .ci/run name: static checks, then every test.
 test: tools check
-	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./...
+	$(TEST_SETUP) $(TEST_ENV) KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./...
 
 check:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -49,3 +49,171 @@ $(KUSTOMIZE):
 
 clean:
 	rm -rf $(BIN)
+
+# --- Container image, Helm, podman and the end-to-end tests (e2e/) ---------
+# The image is FROM scratch: the binary is cross-compiled here, into
+# bin/linux_<arch>/confighash, and the Dockerfile copies the one for its
+# TARGETARCH. docker when an engine answers, else podman; IMAGE= sets the tag.
+IMAGE ?= localhost/confighash:dev
+IMAGE_ARCH ?= $(shell go env GOARCH)
+PLATFORMS ?= linux/amd64,linux/arm64
+CONTAINER_TOOL ?= $(shell if docker info >/dev/null 2>&1; then echo docker; elif command -v podman >/dev/null 2>&1; then echo podman; else echo docker; fi)
+HELM3_VERSION := v3.22.0
+HELM4_VERSION := v4.3.1
+HELM3 := $(BIN)/helm3
+HELM4 := $(BIN)/helm4
+TOOLS += $(HELM3) $(HELM4)
+# After make podman, every podman command of this Makefile uses its settings.
+ifneq ($(wildcard $(BIN)/podman/containers.conf),)
+export CONTAINERS_CONF := $(BIN)/podman/containers.conf
+export CONTAINERS_STORAGE_CONF := $(BIN)/podman/storage.conf
+endif
+# make test runs go test with these: the tools the e2e tests drive, and the
+# podman settings (hack/podman.sh env; nothing when podman is absent).
+TEST_SETUP = eval "$$(hack/podman.sh env)" &&
+TEST_ENV = HELM3=$(HELM3) HELM4=$(HELM4)
+
+.PHONY: image image-binaries image-multiarch podman e2e
+
+# image-binaries builds bin/linux_<arch>/confighash for each arch of PLATFORMS.
+image-binaries:
+	@set -e; for platform in $$(echo '$(PLATFORMS)' | tr , ' '); do arch=$${platform#linux/}; \
+		echo "CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -o bin/linux_$$arch/confighash"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/linux_$$arch/confighash .; \
+	done
+
+# podman keeps an image per Dockerfile step unless told not to.
+IMAGE_BUILD_FLAGS = --label org.opencontainers.image.version=$(VERSION) $(if $(filter podman,$(CONTAINER_TOOL)),--layers=false)
+
+image:
+	$(MAKE) --no-print-directory image-binaries PLATFORMS=linux/$(IMAGE_ARCH)
+	$(CONTAINER_TOOL) build --build-arg TARGETARCH=$(IMAGE_ARCH) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) .
+
+# image-multiarch builds one image per platform: docker buildx (which pushes or
+# loads as its builder allows: add --push) or a podman manifest list.
+image-multiarch: image-binaries
+	if [ "$(CONTAINER_TOOL)" = podman ]; then \
+		podman manifest rm $(IMAGE) >/dev/null 2>&1 || true; \
+		podman build --platform $(PLATFORMS) $(IMAGE_BUILD_FLAGS) --manifest $(IMAGE) .; \
+	else \
+		docker buildx build --platform $(PLATFORMS) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) .; \
+	fi
+
+# podman installs podman (apt-get, as root) when absent and writes its
+# settings under bin/podman; .ci/run calls it before make test.
+podman:
+	hack/podman.sh install
+
+# Both helms in one rule, built side by side: from a cold cache each is
+# minutes of compiling, and the downloads and links of one overlap the other's.
+# Both binaries are named helm, hence a GOBIN each.
+$(HELM3) $(HELM4) &:
+	@set -e; \
+	echo "go install helm.sh/helm/v3/cmd/helm@$(HELM3_VERSION) & go install helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION)"; \
+	GOBIN=$(BIN)/helm3.d go install helm.sh/helm/v3/cmd/helm@$(HELM3_VERSION) & v3=$$!; \
+	GOBIN=$(BIN)/helm4.d go install helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION) & v4=$$!; \
+	wait $$v3; wait $$v4; \
+	mv $(BIN)/helm3.d/helm $(HELM3); mv $(BIN)/helm4.d/helm $(HELM4); rmdir $(BIN)/helm3.d $(BIN)/helm4.d
+
+# e2e runs only the end-to-end tests: real kustomize, kpt, helm and podman.
+# E2E_FLAGS=-update rewrites the examples' expected outputs; review the diff.
+E2E_FLAGS ?=
+e2e: tools
+	$(TEST_SETUP) $(TEST_ENV) KUSTOMIZE=$(KUSTOMIZE) go test -count=1 -v ./e2e $(E2E_FLAGS)
+
+# --- Benchmarks (bench/, BENCHMARKS.md); never part of make test or CI ------
+# make bench builds bin/confighash and the kyaml fn/framework no-op, then
+# measures both side by side (bench/run) and writes bin/bench-results.md.
+# Override e.g. BENCH_N="1000 10000", BENCH_E2E_N= (no kustomize/kpt runs),
+# KPT= (no kpt), BENCH_CONFIGHASH=/path/to/another/confighash.
+BENCH_N ?= 1000 10000 20000 50000 100000
+BENCH_E2E_N ?= 300 1000
+BENCH_MAX_RSS_GIB ?= 14
+BENCH_CONFIGHASH ?= $(BIN)/confighash
+BENCH_FLAGS ?=
+KPT ?= $(shell command -v kpt)
+
+.PHONY: bench bench-go
+
+bench: build $(KUSTOMIZE)
+	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(BIN)/bench-noop ./bench/noop
+	go build -o $(BIN)/bench-run ./bench/run
+	$(BIN)/bench-run -confighash '$(BENCH_CONFIGHASH)' -noop $(BIN)/bench-noop -kustomize $(KUSTOMIZE) -kpt '$(KPT)' \
+		-n '$(BENCH_N)' -e2e-n '$(BENCH_E2E_N)' -max-rss-gib $(BENCH_MAX_RSS_GIB) -out $(BIN)/bench-results.md $(BENCH_FLAGS)
+
+# bench-go runs the Go benchmarks of the hot paths (fn/bench_test.go) with
+# allocation counts; BENCH_GO_FLAGS adds e.g. -cpuprofile bin/cpu.out.
+BENCH_GO_FLAGS ?=
+bench-go:
+	go test -run '^$$' -bench . -benchmem -count 1 $(BENCH_GO_FLAGS) ./fn
+
+# --- explain, check and diff: graph and schema validators (issue 6) ---------
+# The tests of confighash explain render its DOT output with Graphviz's dot
+# and parse its mermaid output with mermaid's own parser (under node, with
+# jsdom: no browser), and validate its JSON against docs/explain-schema.json
+# with ajv. graphviz comes from Debian (apt-get, as root) when dot is absent;
+# the node packages are pinned by tools/validators/package-lock.json and
+# installed there with npm ci.
+VALIDATORS := tools/validators/node_modules/.package-lock.json
+TOOLS += graphviz $(VALIDATORS)
+
+.PHONY: graphviz docs-graph
+
+graphviz:
+	@command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
+
+$(VALIDATORS): tools/validators/package.json tools/validators/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	cd tools/validators && npm ci --no-audit --no-fund
+
+# docs-graph regenerates docs/graph.dot and docs/graph.svg (README's example
+# graph) from examples/ci-check; TestDocsGraph fails when they drift.
+docs-graph: tools
+	go test -count=1 ./fn -run TestDocsGraph -update
+
+# --- Reliability and security: fuzzing, race detector, govulncheck (issue 5) --
+# fuzz runs every fuzz target of every package for FUZZTIME each (go test
+# -fuzz takes one target at a time). An input that fails is written to
+# <package>/testdata/fuzz/<Target>/ and from then on runs with every go test:
+# commit it with the fix. CI runs a short pass: make fuzz FUZZTIME=20s.
+# race runs the test that runs confighash concurrently under the race
+# detector (cgo: needs gcc). vuln checks that go.mod and go.sum are tidy and
+# match the downloaded modules, then runs govulncheck (pinned, in ./bin);
+# make check runs it. govulncheck needs the Go vulnerability database
+# (GOVULNDB, https://vuln.go.dev by default): where it cannot be reached, vuln
+# says so loudly and passes, unless VULN_REQUIRED=1.
+FUZZTIME ?= 60s
+GOVULNCHECK_VERSION := v1.9.0
+GOVULNCHECK := $(BIN)/govulncheck
+GOVULNDB ?= https://vuln.go.dev
+VULN_REQUIRED ?=
+TOOLS += $(GOVULNCHECK)
+
+.PHONY: fuzz race vuln
+
+fuzz:
+	@set -e; for pkg in $$(go list ./...); do \
+		for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "go test $$pkg -run '^$$' -fuzz '^$$target\$$' -fuzztime $(FUZZTIME)"; \
+			go test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || { \
+				for f in $$(git ls-files --others --exclude-standard -- '*testdata/fuzz/*'); do echo "== new failing input $$f:"; cat "$$f"; echo; done; \
+				exit 1; }; \
+		done; \
+	done
+
+race:
+	go test -count=1 -race -run '^TestRunsShareNoState$$' ./fn
+
+check: vuln
+
+vuln: $(GOVULNCHECK)
+	go mod tidy -diff
+	go mod verify
+	@out=$$($(GOVULNCHECK) -db '$(GOVULNDB)' ./... 2>&1); rc=$$?; echo "$$out"; \
+	if [ $$rc -ne 0 ] && grep -q 'fetching vulnerabilities' <<<"$$out"; then \
+		echo "vuln: NOT CHECKED: govulncheck cannot reach the vulnerability database $(GOVULNDB) from this machine"; \
+		[ -z "$(VULN_REQUIRED)" ] || exit 1; exit 0; \
+	fi; exit $$rc
+
+$(GOVULNCHECK):
+	GOBIN=$(BIN) go install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
