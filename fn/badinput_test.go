@@ -109,7 +109,7 @@ func badInputs() []badInput {
 			input: stream(badSettings, badSecret, badDeployment[:strings.Index(badDeployment, "        envFrom:")]),
 			check: func(t *testing.T, _ string, input []byte, o outcome) {
 				if !bytes.Equal(o.stdout, input) {
-					t.Errorf("the cut Deployment has no reference left, yet the output changed:\n%s", firstLineDiff(string(input), string(o.stdout)))
+					t.Errorf("the cut Deployment has no reference left, yet the output changed:\n%s", corpusFirstDiff(string(input), string(o.stdout)))
 				}
 			}},
 
@@ -232,7 +232,7 @@ func badInputs() []badInput {
 			check: func(t *testing.T, bin string, input []byte, o outcome) {
 				plain := runBinary(t, bin, nil, stream(badSettings, badSecret, badDeployment))
 				if got := strings.ReplaceAll(string(o.stdout), "\r\n", "\n"); got != string(plain.stdout) {
-					t.Errorf("CRLF output, with LF line endings, differs from the output for the LF input:\n%s", firstLineDiff(string(plain.stdout), got))
+					t.Errorf("CRLF output, with LF line endings, differs from the output for the LF input:\n%s", corpusFirstDiff(string(plain.stdout), got))
 				}
 				checkLossless(t, input, o.stdout, hasDefaultTarget)
 			}},
@@ -241,7 +241,7 @@ func badInputs() []badInput {
 			check: func(t *testing.T, bin string, input []byte, o outcome) {
 				plain := runBinary(t, bin, nil, stream(badSettings, badSecret, badDeployment))
 				if got := bytes.TrimPrefix(o.stdout, []byte("\xef\xbb\xbf")); !bytes.Equal(got, plain.stdout) {
-					t.Errorf("output for the input with a BOM (BOM aside) differs from the output without:\n%s", firstLineDiff(string(plain.stdout), string(got)))
+					t.Errorf("output for the input with a BOM (BOM aside) differs from the output without:\n%s", corpusFirstDiff(string(plain.stdout), string(got)))
 				}
 			}},
 	}

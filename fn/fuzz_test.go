@@ -145,7 +145,7 @@ func FuzzFunctionConfig(f *testing.F) {
 			return
 		}
 		if a, b := canonical(t, stream.stdout), readItems(t, rl.stdout); a != b {
-			t.Errorf("--config and functionConfig write different items:\n%s", firstLineDiff(a, b))
+			t.Errorf("--config and functionConfig write different items:\n%s", corpusFirstDiff(a, b))
 		}
 	})
 }

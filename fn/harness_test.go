@@ -193,7 +193,7 @@ func checkOutcome(t *testing.T, input []byte, run func([]byte) outcome) outcome 
 	}
 	if !in.ResourceList {
 		if !bytes.Equal(again.stdout, o.stdout) {
-			t.Errorf("not idempotent: a second run changed the output\n%s", firstLineDiff(string(o.stdout), string(again.stdout)))
+			t.Errorf("not idempotent: a second run changed the output\n%s", corpusFirstDiff(string(o.stdout), string(again.stdout)))
 		}
 		return o
 	}
@@ -202,7 +202,7 @@ func checkOutcome(t *testing.T, input []byte, run func([]byte) outcome) outcome 
 		t.Fatalf("second output cannot be read back: %v", err)
 	}
 	if a, b := itemsString(t, out.Items), itemsString(t, againIn.Items); a != b {
-		t.Errorf("not idempotent: a second run changed the items\n%s", firstLineDiff(a, b))
+		t.Errorf("not idempotent: a second run changed the items\n%s", corpusFirstDiff(a, b))
 	}
 	return o
 }
@@ -230,7 +230,7 @@ func checkFailedRun(t *testing.T, input []byte, o outcome) {
 		t.Fatalf("a failed run wrote something that is not a ResourceList (%v):\n%s", err, o.stdout)
 	}
 	if a, b := itemsString(t, in.Items), itemsString(t, out.Items); a != b {
-		t.Errorf("a failed run changed the items:\n%s", firstLineDiff(a, b))
+		t.Errorf("a failed run changed the items:\n%s", corpusFirstDiff(a, b))
 	}
 	if !bytes.Contains(o.stdout, []byte("severity: error")) {
 		t.Errorf("a failed ResourceList run has no error result:\n%s", o.stdout)
@@ -405,24 +405,6 @@ func nodeSummary(a, b *yaml.Node) string {
 		return fmt.Sprintf("kind %d tag %s value %q anchor %q", n.Kind, n.ShortTag(), v, n.Anchor)
 	}
 	return short(a) + " became " + short(b)
-}
-
-// firstLineDiff shows the first differing line of two texts with its number.
-func firstLineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl || i >= len(w) || i >= len(g) {
-			return fmt.Sprintf("line %d:\n- %q\n+ %q", i+1, wl, gl)
-		}
-	}
-	return "(no difference)"
 }
 
 // corpusInput is one input of the corpus tests: a file, a folder applied

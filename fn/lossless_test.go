@@ -88,7 +88,7 @@ func checkLossless(t *testing.T, input, output []byte, isTarget func(t *testing.
 			continue
 		}
 		if !isTarget(t, in[i].text) {
-			t.Errorf("document %d is not a target but changed:\n%s", i+1, firstLineDiff(in[i].text, out[i].text))
+			t.Errorf("document %d is not a target but changed:\n%s", i+1, corpusFirstDiff(in[i].text, out[i].text))
 			continue
 		}
 		if err := onlyAnnotationLinesChanged(in[i].text, out[i].text); err != nil {

@@ -67,7 +67,7 @@ func describeDiff(want, got runResult) string {
 	case want.code != got.code:
 		return fmt.Sprintf("exit code %d, alone %d", got.code, want.code)
 	case want.stdout != got.stdout:
-		return "stdout " + firstLineDiff(want.stdout, got.stdout)
+		return "stdout " + corpusFirstDiff(want.stdout, got.stdout)
 	}
-	return "stderr " + firstLineDiff(want.stderr, got.stderr)
+	return "stderr " + corpusFirstDiff(want.stderr, got.stderr)
 }
