@@ -33,11 +33,7 @@ func runCheck(args []string, s Streams, getenv func(string) string) error {
 	if err != nil || done {
 		return err
 	}
-	m, err := readManifests(paths, s.In)
-	if err != nil {
-		return err
-	}
-	x, err := inspect(m, opts, getenv)
+	x, err := inspect(paths, s.In, opts, getenv)
 	if err != nil {
 		return err
 	}

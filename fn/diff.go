@@ -49,7 +49,7 @@ func runDiff(args []string, s Streams, getenv func(string) string) error {
 		if err != nil {
 			return err
 		}
-		if sides[i], err = inspect(m, opts, getenv); err != nil {
+		if sides[i], err = resolveManifests(m, opts, getenv); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}

@@ -48,11 +48,7 @@ func runExplain(args []string, s Streams, getenv func(string) string) error {
 	if !ok {
 		return fmt.Errorf("--output: %q is not one of text, json, dot, mermaid", *output)
 	}
-	m, err := readManifests(paths, s.In)
-	if err != nil {
-		return err
-	}
-	x, err := inspect(m, opts, getenv)
+	x, err := inspect(paths, s.In, opts, getenv)
 	if err != nil {
 		return err
 	}

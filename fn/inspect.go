@@ -102,9 +102,18 @@ type inspection struct {
 	m   *manifests
 }
 
-// inspect reads the options as a run does (functionConfig, then --config,
-// then flags) and resolves every target's dependencies.
-func inspect(m *manifests, opts *optionArgs, getenv func(string) string) (*inspection, error) {
+// inspect reads the manifests at paths and resolves them.
+func inspect(paths []string, stdin io.Reader, opts *optionArgs, getenv func(string) string) (*inspection, error) {
+	m, err := readManifests(paths, stdin)
+	if err != nil {
+		return nil, err
+	}
+	return resolveManifests(m, opts, getenv)
+}
+
+// resolveManifests reads the options as a run does (functionConfig, then
+// --config, then flags) and resolves every target's dependencies.
+func resolveManifests(m *manifests, opts *optionArgs, getenv func(string) string) (*inspection, error) {
 	cfg, err := gatherConfig(m.in, opts.configFile, opts.settings, getenv)
 	if err != nil {
 		return nil, err
