@@ -14,9 +14,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// This file is the only place that reads and writes the function's input
-// and output, so that it can be replaced by a faster one without touching
-// the rest.
+// This file (with parse.go for the parsing itself) is the only place that
+// reads and writes the function's input and output.
 
 // Input is what was read from standard input: the items, and whether they
 // came in a ResourceList (with its functionConfig) or as a plain YAML stream.
