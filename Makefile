@@ -54,10 +54,27 @@ clean:
 # The image is FROM scratch: the binary is cross-compiled here, into
 # bin/linux_<arch>/confighash, and the Dockerfile copies the one for its
 # TARGETARCH. docker when an engine answers, else podman; IMAGE= sets the tag.
+#
+# The build context is not the repository but IMAGE_CONTEXT, which
+# image-binaries stages afresh: the Dockerfile, image/passwd and image/group,
+# and linux_<arch>/confighash for each arch it built; nothing else, and no
+# .dockerignore. Every builder reads such a context the same way. A context
+# of the repository needs a .dockerignore with `*` and `!bin/linux_*/confighash`,
+# and the docker CLI's own (legacy, non-BuildKit) builder drops that file: it
+# skips bin/linux_amd64/ because no `!` pattern starts with it literally
+# (issue 15: "copier: stat: /bin/linux_amd64/confighash" when the docker CLI
+# talks to podman's API service).
 IMAGE ?= localhost/confighash:dev
 IMAGE_ARCH ?= $(shell go env GOARCH)
 PLATFORMS ?= linux/amd64,linux/arm64
 CONTAINER_TOOL ?= $(shell if docker info >/dev/null 2>&1; then echo docker; elif command -v podman >/dev/null 2>&1; then echo podman; else echo docker; fi)
+IMAGE_CONTEXT := $(BIN)/image-context
+# The docker CLI may talk to podman's API service (podman-docker, Podman
+# Desktop, DOCKER_HOST=.../podman.sock). That service has no BuildKit API, so
+# there docker build must use the CLI's own builder (DOCKER_BUILDKIT=0, as
+# podman advises) even when buildx is installed, and docker buildx cannot
+# build for several platforms. With a Docker engine nothing changes.
+DOCKER_ON_PODMAN = $(if $(filter docker,$(CONTAINER_TOOL)),$(shell docker version --format '{{range .Server.Components}}{{.Name}};{{end}}' 2>/dev/null | grep -q 'Podman Engine' && echo yes))
 HELM3_VERSION := v3.22.0
 HELM4_VERSION := v4.3.1
 HELM3 := $(BIN)/helm3
@@ -75,28 +92,37 @@ TEST_ENV = HELM3=$(HELM3) HELM4=$(HELM4)
 
 .PHONY: image image-binaries image-multiarch podman e2e
 
-# image-binaries builds bin/linux_<arch>/confighash for each arch of PLATFORMS.
+# image-binaries builds bin/linux_<arch>/confighash for each arch of PLATFORMS
+# and stages the build context, IMAGE_CONTEXT (bin/image-context).
 image-binaries:
-	@set -e; for platform in $$(echo '$(PLATFORMS)' | tr , ' '); do arch=$${platform#linux/}; \
+	@set -e; rm -rf '$(IMAGE_CONTEXT)'; mkdir -p '$(IMAGE_CONTEXT)'; \
+	cp Dockerfile image/passwd image/group '$(IMAGE_CONTEXT)/'; \
+	for platform in $$(echo '$(PLATFORMS)' | tr , ' '); do arch=$${platform#linux/}; \
 		echo "CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -o bin/linux_$$arch/confighash"; \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/linux_$$arch/confighash .; \
-	done
+		mkdir -p '$(IMAGE_CONTEXT)'/linux_$$arch; cp $(BIN)/linux_$$arch/confighash '$(IMAGE_CONTEXT)'/linux_$$arch/; \
+	done; \
+	echo "staged the build context $(IMAGE_CONTEXT): $$(cd '$(IMAGE_CONTEXT)' && find . -type f | sort | tr '\n' ' ')"
 
 # podman keeps an image per Dockerfile step unless told not to.
 IMAGE_BUILD_FLAGS = --label org.opencontainers.image.version=$(VERSION) $(if $(filter podman,$(CONTAINER_TOOL)),--layers=false)
 
 image:
 	$(MAKE) --no-print-directory image-binaries PLATFORMS=linux/$(IMAGE_ARCH)
-	$(CONTAINER_TOOL) build --build-arg TARGETARCH=$(IMAGE_ARCH) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) .
+	$(if $(DOCKER_ON_PODMAN),DOCKER_BUILDKIT=0 )$(CONTAINER_TOOL) build --build-arg TARGETARCH=$(IMAGE_ARCH) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) $(IMAGE_CONTEXT)
 
 # image-multiarch builds one image per platform: docker buildx (which pushes or
 # loads as its builder allows: add --push) or a podman manifest list.
-image-multiarch: image-binaries
+image-multiarch:
+	@if [ -n "$(DOCKER_ON_PODMAN)" ]; then \
+		echo "image-multiarch: docker talks to podman's API service, which has no BuildKit for docker buildx: run make image-multiarch CONTAINER_TOOL=podman" >&2; exit 1; \
+	fi
+	$(MAKE) --no-print-directory image-binaries
 	if [ "$(CONTAINER_TOOL)" = podman ]; then \
 		podman manifest rm $(IMAGE) >/dev/null 2>&1 || true; \
-		podman build --platform $(PLATFORMS) $(IMAGE_BUILD_FLAGS) --manifest $(IMAGE) .; \
+		podman build --platform $(PLATFORMS) $(IMAGE_BUILD_FLAGS) --manifest $(IMAGE) $(IMAGE_CONTEXT); \
 	else \
-		docker buildx build --platform $(PLATFORMS) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) .; \
+		docker buildx build --platform $(PLATFORMS) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) $(IMAGE_CONTEXT); \
 	fi
 
 # podman installs podman (apt-get, as root) when absent and writes its

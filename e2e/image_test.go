@@ -67,7 +67,49 @@ func imageFiles(t *testing.T, ref string) map[string][]byte {
 // user database and nothing else (no shell), and runs as a non-root user.
 func TestImageContents(t *testing.T) {
 	t.Parallel()
-	ref := image(t)
+	checkImage(t, image(t))
+}
+
+// TestImageDockerCLI builds the image with `make image` through the docker
+// CLI talking to podman's API service, the DOCKER_HOST of hack/podman.sh env,
+// as podman-docker, Podman Desktop and RHEL/Fedora set docker up. The
+// docker CLI filters the build context itself and podman reads what it sends
+// (issue 15: the binary went missing on the way). The image must be the one
+// podman builds, and run as README's docker command says.
+func TestImageDockerCLI(t *testing.T) {
+	t.Parallel()
+	docker(t)
+	out, err := exec.Command("docker", "version", "--format", "{{range .Server.Components}}{{.Name}};{{end}}").Output()
+	if err != nil || !strings.Contains(string(out), "Podman Engine") {
+		t.Fatalf("docker version: %q, %v: DOCKER_HOST must be podman's API service (hack/podman.sh env), whose image store podman reads", out, err)
+	}
+	// A tag of its own, as in TestImageMultiArch.
+	ref := fmt.Sprintf("localhost/confighash:e2e-docker-%d", os.Getpid())
+	if out, err := makeImage("image", "CONTAINER_TOOL=docker", "IMAGE="+ref); err != nil {
+		t.Fatalf("make image CONTAINER_TOOL=docker: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { podmanOut(t, nil, "rmi", ref) })
+	checkImage(t, ref)
+
+	input, err := os.ReadFile(filepath.Join(repoRoot, "examples", "quickstart", "resources.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "--rm", "-i", "--network", "none", "--read-only", ref}
+	cmd := exec.Command("docker", args...)
+	cmd.Stdin = bytes.NewReader(input)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	sameBytes(t, "docker "+strings.Join(args, " "), stdout.Bytes(), stream(t, input))
+}
+
+// checkImage checks an image that `make image` built: its files, its user,
+// its entrypoint and its architecture.
+func checkImage(t *testing.T, ref string) {
+	t.Helper()
 	files := imageFiles(t, ref)
 	var names []string
 	for name := range files {
@@ -172,15 +214,11 @@ func TestImageRunsLockedDown(t *testing.T) {
 // work.
 func TestImageMultiArch(t *testing.T) {
 	t.Parallel()
-	// After the single-platform build, which writes the same
-	// bin/linux_amd64/confighash.
-	image(t)
+	podman(t)
 	// A tag of its own: runs of the tests at the same time must not rebuild
 	// one manifest list under each other.
 	ref := fmt.Sprintf("localhost/confighash:e2e-multiarch-%d", os.Getpid())
-	cmd := exec.Command("make", "--no-print-directory", "image-multiarch", "CONTAINER_TOOL=podman", "IMAGE="+ref)
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := makeImage("image-multiarch", "CONTAINER_TOOL=podman", "IMAGE="+ref); err != nil {
 		t.Fatalf("make image-multiarch: %v\n%s", err, out)
 	}
 	var list struct {

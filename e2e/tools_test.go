@@ -122,15 +122,29 @@ var imageOnce struct {
 	out []byte
 }
 
+// imageBuilds runs one `make image*` at a time: each rebuilds
+// bin/linux_<arch>/confighash and restages bin/image-context, the build
+// context, which another build must not change under it.
+var imageBuilds sync.Mutex
+
+// makeImage runs make with the arguments (a target and its variables) in
+// the repository, after the image builds of other tests, and returns its
+// output.
+func makeImage(args ...string) ([]byte, error) {
+	imageBuilds.Lock()
+	defer imageBuilds.Unlock()
+	cmd := exec.Command("make", append([]string{"--no-print-directory"}, args...)...)
+	cmd.Dir = repoRoot
+	return cmd.CombinedOutput()
+}
+
 // image builds the image with `make image` under podman, once per run, and
 // returns its tag.
 func image(t *testing.T) string {
 	t.Helper()
 	podman(t)
 	imageOnce.Do(func() {
-		cmd := exec.Command("make", "--no-print-directory", "image", "CONTAINER_TOOL=podman", "IMAGE="+imageRef)
-		cmd.Dir = repoRoot
-		imageOnce.out, imageOnce.err = cmd.CombinedOutput()
+		imageOnce.out, imageOnce.err = makeImage("image", "CONTAINER_TOOL=podman", "IMAGE="+imageRef)
 	})
 	if imageOnce.err != nil {
 		t.Fatalf("make image: %v\n%s", imageOnce.err, imageOnce.out)
