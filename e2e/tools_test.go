@@ -46,6 +46,8 @@ var (
 	kustomizeTool = goTool{"kustomize", "KUSTOMIZE", "bin/kustomize", "sigs.k8s.io/kustomize/kustomize/v5", "v5.8.2", "make tools"}
 	helm3Tool     = goTool{"helm3", "HELM3", "bin/helm3", "helm.sh/helm/v3", "v3.22.0", "make tools"}
 	helm4Tool     = goTool{"helm4", "HELM4", "bin/helm4", "helm.sh/helm/v4", "v4.3.1", "make tools"}
+	// govulncheck for make vuln's offline database (e2e/vuln_test.go).
+	govulncheckTool = goTool{"govulncheck", "GOVULNCHECK", "bin/govulncheck", "golang.org/x/vuln", "v1.9.0", "make tools"}
 )
 
 // path finds the tool and checks that it is the pinned version: another
