@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // Mode is the form of the generated input.
@@ -72,6 +73,31 @@ func CountsFor(n int) Counts {
 		}
 	}
 	return c
+}
+
+var (
+	cacheMu sync.Mutex
+	cache   = map[string][]byte{}
+)
+
+// Cached is Bytes generated once per process, for benchmarks that run
+// many times over the same bundle.
+func Cached(n int, mode Mode) []byte {
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	key := fmt.Sprint(n, mode)
+	if cache[key] == nil {
+		cache[key] = Bytes(n, mode)
+	}
+	return cache[key]
+}
+
+// SizeName names a bundle size in a benchmark: 1000 is "1k".
+func SizeName(n int) string {
+	if n%1000 == 0 {
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
 }
 
 // Bytes returns the bundle of n workloads in the given mode.
