@@ -8,7 +8,7 @@ BIN := $(CURDIR)/bin
 KUSTOMIZE_VERSION := v5.8.2
 KUSTOMIZE := $(BIN)/kustomize
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X confighash.dev/confighash/fn.Version=$(VERSION)
+LDFLAGS := -s -w -X confighash.dev/confighash/cli.Version=$(VERSION)
 
 .PHONY: all build test check unit golden example tools clean
 
@@ -31,7 +31,7 @@ unit:
 
 # golden regenerates expected files from the current behaviour; review the diff.
 golden: tools
-	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./fn -run 'Golden|Corpus' -update
+	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./cli -run 'Golden|Corpus' -update
 
 example:
 	go run . < examples/quickstart/resources.yaml
@@ -167,11 +167,14 @@ bench: build $(KUSTOMIZE)
 	$(BIN)/bench-run -confighash '$(BENCH_CONFIGHASH)' -noop $(BIN)/bench-noop -kustomize $(KUSTOMIZE) -kpt '$(KPT)' \
 		-n '$(BENCH_N)' -e2e-n '$(BENCH_E2E_N)' -max-rss-gib $(BENCH_MAX_RSS_GIB) -out $(BIN)/bench-results.md $(BENCH_FLAGS)
 
-# bench-go runs the Go benchmarks of the hot paths (fn/bench_test.go) with
-# allocation counts; BENCH_GO_FLAGS adds e.g. -cpuprofile bin/cpu.out.
+# bench-go runs the Go benchmarks of the command (cli), the function
+# (fn) and the text layer (internal/yamltext) with allocation counts.
+# BENCH_GO_FLAGS adds e.g. -cpuprofile bin/cpu.out, which takes one package:
+#   make bench-go BENCH_GO_PKGS=./cli BENCH_GO_FLAGS='-bench Run/rl/10k -cpuprofile bin/cpu.out'
+BENCH_GO_PKGS ?= ./cli ./fn ./internal/yamltext
 BENCH_GO_FLAGS ?=
 bench-go:
-	go test -run '^$$' -bench . -benchmem -count 1 $(BENCH_GO_FLAGS) ./fn
+	go test -run '^$$' -bench . -benchmem -count 1 $(BENCH_GO_FLAGS) $(BENCH_GO_PKGS)
 
 # --- explain, check and diff: graph and schema validators (issue 6) ---------
 # The tests of confighash explain render its DOT output with Graphviz's dot
@@ -195,7 +198,7 @@ $(VALIDATORS): tools/validators/package.json tools/validators/package-lock.json
 # docs-graph regenerates docs/graph.dot and docs/graph.svg (README's example
 # graph) from examples/ci-check; TestDocsGraph fails when they drift.
 docs-graph: tools
-	go test -count=1 ./fn -run TestDocsGraph -update
+	go test -count=1 ./cli -run TestDocsGraph -update
 
 # --- Reliability and security: fuzzing, race detector, govulncheck (issue 5) --
 # fuzz runs every fuzz target of every package for FUZZTIME each (go test
@@ -237,7 +240,7 @@ fuzz:
 	done
 
 race:
-	go test -count=1 -race -run '^TestRunsShareNoState$$' ./fn
+	go test -count=1 -race -run '^TestRunsShareNoState$$' ./cli
 
 check: vuln
 

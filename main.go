@@ -5,9 +5,9 @@ package main
 import (
 	"os"
 
-	"confighash.dev/confighash/fn"
+	"confighash.dev/confighash/cli"
 )
 
 func main() {
-	os.Exit(fn.Main(os.Args[1:], fn.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv))
+	os.Exit(cli.Main(os.Args[1:], cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv))
 }

@@ -2,9 +2,13 @@ package fn
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"confighash.dev/confighash/internal/yamltext"
 )
 
 // annotationChange is what a target's annotations must become: keys to set
@@ -14,80 +18,63 @@ type annotationChange struct {
 	stalePrefs []string
 }
 
-// apply is the one place that writes annotations. It writes only what
+// apply is the one place that writes annotations. It asks for only what
 // differs, so that an up-to-date template keeps every byte, and reports
-// whether anything changed. Alongside the change to the nodes it returns
-// the same change as splices of the text the nodes were parsed from, so
-// that the writer can give back every other byte as it was. New keys go
-// first in their mapping: that is where a line can be inserted without
-// knowing where the mapping ends.
-func (c annotationChange) apply(tpl *yaml.RNode) (bool, []splice, error) {
+// whether anything changed. The editor makes each change on the nodes and
+// as a splice of the text they were parsed from. New keys go first in their
+// mapping.
+func (c annotationChange) apply(e yamltext.Editor, tpl *yaml.RNode) (bool, error) {
 	root := tpl.YNode()
-	var splices []splice
-	metadata, err := childMap(root, "metadata", &splices)
+	changed := false
+	metadata, err := childMap(e, root, "metadata", &changed)
 	if err != nil {
-		return false, nil, err
+		return false, err
 	}
 	var annotations *yaml.Node
 	if metadata != nil {
-		if annotations, err = childMap(metadata, "annotations", &splices); err != nil {
-			return false, nil, err
+		if annotations, err = childMap(e, metadata, "annotations", &changed); err != nil {
+			return false, err
 		}
 	}
 
-	var removed []int // key indexes in annotations.Content, in order
 	if annotations != nil {
-		for i := 0; i+1 < len(annotations.Content); i += 2 {
+		// From the last entry back, so that deleting one leaves the indexes
+		// of those still to look at as they were.
+		for i := len(annotations.Content) - 2; i >= 0; i -= 2 {
 			key := annotations.Content[i].Value
 			if _, keep := c.set[key]; keep || !c.isStale(key) {
 				continue
 			}
-			removed = append(removed, i)
-			splices = append(splices, deleteEntry(annotations.Content[i], annotations.Content[i+1]))
+			e.Delete(annotations, i)
+			changed = true
 		}
 	}
-	var added []string // "key: 'value'" lines, sorted by key
-	for _, key := range sortedKeys(c.set) {
+	var added []yamltext.Entry // sorted by key
+	for _, key := range slices.Sorted(maps.Keys(c.set)) {
 		value := c.set[key]
-		if v := valueOf(annotations, key); v != nil {
-			if v.Kind == yaml.ScalarNode && v.Value == value {
-				continue
+		if v := yamltext.Own(annotations, key); v != nil {
+			if v.Kind != yaml.ScalarNode || v.Value != value {
+				e.Replace(v, value)
+				changed = true
 			}
-			splices = append(splices, replaceScalar(v, quoteValue(value)))
-			v.Kind, v.Tag, v.Value, v.Style, v.Content = yaml.ScalarNode, yaml.NodeTagString, value, yaml.SingleQuotedStyle, nil
 			continue
 		}
-		added = append(added, plainKey(key)+": "+quoteValue(value))
-	}
-	for j := len(removed) - 1; j >= 0; j-- {
-		i := removed[j]
-		annotations.Content = append(annotations.Content[:i], annotations.Content[i+2:]...)
+		added = append(added, yamltext.Entry{Key: key, Value: value})
 	}
 	if len(added) == 0 {
-		return len(splices) > 0, splices, nil
+		return changed, nil
 	}
 
 	// New keys, and the mappings that hold them where they are missing.
-	pairs := make([]*yaml.Node, 0, 2*len(c.set))
-	for _, key := range sortedKeys(c.set) {
-		if valueOf(annotations, key) == nil {
-			pairs = append(pairs, scalarNode(key, 0), scalarNode(c.set[key], yaml.SingleQuotedStyle))
-		}
-	}
 	switch {
 	case annotations != nil:
-		splices = append(splices, insertBefore(annotations, added))
-		annotations.Content = append(pairs, annotations.Content...)
+		e.Insert(annotations, added...)
 	case metadata != nil:
-		splices = append(splices, insertBefore(metadata, nest("annotations:", added)))
-		prepend(metadata, "annotations", &yaml.Node{Kind: yaml.MappingNode, Content: pairs})
+		e.Insert(metadata, yamltext.Entry{Key: "annotations", Entries: added})
 	default:
-		splices = append(splices, insertBefore(root, nest("metadata:", nest("annotations:", added))))
-		prepend(root, "metadata", &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
-			scalarNode("annotations", 0), {Kind: yaml.MappingNode, Content: pairs},
-		}})
+		e.Insert(root, yamltext.Entry{Key: "metadata", Entries: []yamltext.Entry{{Key: "annotations", Entries: added}}})
 	}
-	return true, splices, nil
+	return true, nil
 }
 
 func (c annotationChange) isStale(key string) bool {
@@ -100,83 +87,25 @@ func (c annotationChange) isStale(key string) bool {
 }
 
 // childMap returns the mapping under field, or nil when the field is missing
-// or null. A null field is removed, with a splice that deletes its line, to
-// be written anew with the rest. Anything else cannot hold annotations.
-func childMap(n *yaml.Node, field string, splices *[]splice) (*yaml.Node, error) {
+// or null. A null field is removed, to be written anew with the rest.
+// Anything else cannot hold annotations.
+func childMap(e yamltext.Editor, n *yaml.Node, field string, changed *bool) (*yaml.Node, error) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value != field {
 			continue
 		}
 		switch v := n.Content[i+1]; {
 		case v.Kind == yaml.ScalarNode && v.ShortTag() == yaml.NodeTagNull:
-			*splices = append(*splices, deleteEntry(n.Content[i], v))
-			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			e.Delete(n, i)
+			*changed = true
 			return nil, nil
 		case v.Kind == yaml.AliasNode:
 			return nil, fmt.Errorf("field %s is a YAML alias (*%s), which confighash does not write through", field, v.Value)
 		case v.Kind != yaml.MappingNode:
-			return nil, fmt.Errorf("field %s is not a map but a YAML %s", field, kindName(v))
+			return nil, fmt.Errorf("field %s is not a map but a YAML %s", field, yamltext.KindName(v))
 		default:
 			return v, nil
 		}
 	}
 	return nil, nil
-}
-
-// valueOf is the value node of a field of mapping n, nil when absent. Unlike
-// lookup it does not follow aliases: it finds what is to be written.
-func valueOf(n *yaml.Node, field string) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == field {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// prepend makes field the first field of mapping n.
-func prepend(n *yaml.Node, field string, v *yaml.Node) {
-	n.Content = append([]*yaml.Node{scalarNode(field, 0), v}, n.Content...)
-}
-
-func scalarNode(value string, style yaml.Style) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: value, Style: style}
-}
-
-// nest puts lines under a key, two spaces deeper.
-func nest(key string, lines []string) []string {
-	out := make([]string, 0, len(lines)+1)
-	out = append(out, key)
-	for _, l := range lines {
-		out = append(out, "  "+l)
-	}
-	return out
-}
-
-// quoteValue writes an annotation value single-quoted, as kyaml's
-// SetAnnotation does: some tools misread a bare value that looks like a
-// number.
-func quoteValue(v string) string {
-	return "'" + strings.ReplaceAll(v, "'", "''") + "'"
-}
-
-// plainKey writes an annotation key bare when it is a valid Kubernetes
-// annotation key (letters, digits, '-', '_', '.', one '/'), else quoted.
-func plainKey(k string) string {
-	if k == "" || !isAlnum(k[0]) {
-		return quoteValue(k)
-	}
-	for i := 0; i < len(k); i++ {
-		if c := k[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' && c != '/' {
-			return quoteValue(k)
-		}
-	}
-	return k
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

@@ -1,48 +1,27 @@
 package fn
 
-// Benchmarks of the hot paths on the deterministic bundles of bench/bundle
-// (N workloads with N/2 ConfigMaps and N/4 Secrets). Targets for speed and
-// memory live here and in make bench, never in timed unit tests:
+// Benchmarks of the function's hot paths on the deterministic bundles of
+// bench/bundle (N workloads with N/2 ConfigMaps and N/4 Secrets); the whole
+// command is BenchmarkRun in cli and reading is BenchmarkRead in
+// internal/yamltext. Targets for speed and memory live here and in make
+// bench, never in timed unit tests:
 //
 //	make bench-go
-//	go test -run '^$' -bench 'Run/rl/10k' -benchmem -cpuprofile bin/cpu.out -memprofile bin/mem.out ./fn
+//	go test -run '^$' -bench 'Transform/10k' -benchmem -cpuprofile bin/cpu.out -memprofile bin/mem.out ./fn
 //	go tool pprof -top bin/cpu.out
 
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"sync"
 	"testing"
 
-	"confighash.dev/confighash/bench/bundle"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"confighash.dev/confighash/bench/bundle"
+	"confighash.dev/confighash/internal/yamltext"
 )
 
 var benchSizes = []int{1000, 10000}
-
-var (
-	benchMu     sync.Mutex
-	benchInputs = map[string][]byte{}
-)
-
-// benchInput returns the bundle of n workloads, generated once per process.
-func benchInput(n int, mode bundle.Mode) []byte {
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	key := fmt.Sprint(n, mode)
-	if benchInputs[key] == nil {
-		benchInputs[key] = bundle.Bytes(n, mode)
-	}
-	return benchInputs[key]
-}
-
-func sizeName(n int) string {
-	if n%1000 == 0 {
-		return fmt.Sprintf("%dk", n/1000)
-	}
-	return fmt.Sprint(n)
-}
 
 var benchModes = []bundle.Mode{bundle.ResourceList, bundle.Stream}
 
@@ -57,69 +36,20 @@ func benchConfig(b *testing.B) *Config {
 	return cfg
 }
 
-func readBench(b *testing.B, data []byte) *Input {
-	in, err := ReadInput(data)
+func readBench(b *testing.B, data []byte) *yamltext.Stream {
+	in, err := yamltext.Read(data)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return in
 }
 
-// BenchmarkRun is the whole command in process: read, transform, write.
-func BenchmarkRun(b *testing.B) {
-	for _, mode := range benchModes {
-		for _, n := range benchSizes {
-			b.Run(fmt.Sprintf("%s/%s", mode, sizeName(n)), func(b *testing.B) {
-				data := benchInput(n, mode)
-				var args []string
-				if mode == bundle.Stream {
-					args = []string{"--include-jobs", "--quiet"}
-				}
-				var out bytes.Buffer
-				b.SetBytes(int64(len(data)))
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					out.Reset()
-					err := Run(args, Streams{In: bytes.NewReader(data), Out: &out, Err: io.Discard}, func(string) string { return "" })
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.StopTimer()
-				if got := bytes.Count(out.Bytes(), []byte("checksum/config: ")); got != n {
-					b.Fatalf("output has %d checksum/config annotations, want %d", got, n)
-				}
-			})
-		}
-	}
-}
-
-func BenchmarkReadInput(b *testing.B) {
-	for _, mode := range benchModes {
-		for _, n := range benchSizes {
-			b.Run(fmt.Sprintf("%s/%s", mode, sizeName(n)), func(b *testing.B) {
-				data := benchInput(n, mode)
-				b.SetBytes(int64(len(data)))
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					in := readBench(b, data)
-					if want := bundle.CountsFor(n).Resources(); len(in.Items) != want {
-						b.Fatalf("%d items, want %d", len(in.Items), want)
-					}
-				}
-			})
-		}
-	}
-}
-
 // BenchmarkTransform finds targets and references, hashes and plans the
 // annotations on freshly read items (reading is not timed).
 func BenchmarkTransform(b *testing.B) {
 	for _, n := range benchSizes {
-		b.Run(sizeName(n), func(b *testing.B) {
-			data := benchInput(n, bundle.Stream)
+		b.Run(bundle.SizeName(n), func(b *testing.B) {
+			data := bundle.Cached(n, bundle.Stream)
 			cfg := benchConfig(b)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -139,13 +69,13 @@ func BenchmarkTransform(b *testing.B) {
 	}
 }
 
-// BenchmarkWriteOutput writes freshly transformed items (reading and
-// transforming are not timed).
-func BenchmarkWriteOutput(b *testing.B) {
+// BenchmarkWrite writes the changes of a run into the input's text
+// (reading and transforming are not timed).
+func BenchmarkWrite(b *testing.B) {
 	for _, mode := range benchModes {
 		for _, n := range benchSizes {
-			b.Run(fmt.Sprintf("%s/%s", mode, sizeName(n)), func(b *testing.B) {
-				data := benchInput(n, mode)
+			b.Run(fmt.Sprintf("%s/%s", mode, bundle.SizeName(n)), func(b *testing.B) {
+				data := bundle.Cached(n, mode)
 				cfg := benchConfig(b)
 				var out bytes.Buffer
 				b.ReportAllocs()
@@ -159,7 +89,7 @@ func BenchmarkWriteOutput(b *testing.B) {
 					}
 					out.Reset()
 					b.StartTimer()
-					if err := in.WriteOutput(&out, results, changes); err != nil {
+					if err := in.Write(&out, results, changes); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -206,7 +136,7 @@ func BenchmarkCombinedDigest(b *testing.B) {
 // BenchmarkPodSpecRefs walks the pod specs of 1000 workloads for references;
 // one op is one pod spec.
 func BenchmarkPodSpecRefs(b *testing.B) {
-	in := readBench(b, benchInput(1000, bundle.Stream))
+	in := readBench(b, bundle.Cached(1000, bundle.Stream))
 	var specs []*yaml.Node
 	for _, it := range in.Items {
 		for _, path := range [][]string{{"spec", "template", "spec"}, {"spec", "jobTemplate", "spec", "template", "spec"}} {

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
+	"confighash.dev/confighash/internal/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -98,69 +99,72 @@ func DefaultConfig() *Config {
 	}
 }
 
-// option is one setting of SPEC 5, under the same name in the typed
+// Option is one setting of SPEC 5, under the same name in the typed
 // functionConfig and in ConfigMap data, and in kebab case as a flag.
-type option struct {
-	name  string
-	usage string
+type Option struct {
+	Name  string
+	Usage string
+	// Boolean options are flags that take no value.
+	Boolean bool
 	// structured options take YAML (a list or a map) where the others take
 	// the string as it is.
 	structured bool
-	boolean    bool
 	decode     func(c *Config, n *yaml.RNode) error
 }
 
-// options lists every setting in the order --help and README show them.
-var options = []option{
-	{name: "annotation", usage: "annotation key of the combined hash; its prefix (before /) is the perSource prefix (default checksum/config)",
+// Options lists every setting in the order --help and README show them.
+func Options() []Option { return slices.Clone(options) }
+
+var options = []Option{
+	{Name: "annotation", Usage: "annotation key of the combined hash; its prefix (before /) is the perSource prefix (default checksum/config)",
 		decode: func(c *Config, n *yaml.RNode) error { return decodeString(n, &c.Annotation) }},
-	{name: "mode", usage: "combined: one annotation for all sources; perSource: one annotation per source (default combined)",
+	{Name: "mode", Usage: "combined: one annotation for all sources; perSource: one annotation per source (default combined)",
 		decode: func(c *Config, n *yaml.RNode) error {
 			return decodeEnum(n, (*string)(&c.Mode), ModeCombined, ModePerSource)
 		}},
-	{name: "keys", usage: "referenced: count only the keys a reference shows to the pod; all: every key of a referenced source (default referenced)",
+	{Name: "keys", Usage: "referenced: count only the keys a reference shows to the pod; all: every key of a referenced source (default referenced)",
 		decode: func(c *Config, n *yaml.RNode) error {
 			return decodeEnum(n, (*string)(&c.Keys), KeysReferenced, KeysAll)
 		}},
-	{name: "sources", usage: "kinds to follow, a list or comma-separated: ConfigMap, Secret (default ConfigMap,Secret)", structured: true,
+	{Name: "sources", Usage: "kinds to follow, a list or comma-separated: ConfigMap, Secret (default ConfigMap,Secret)", structured: true,
 		decode: decodeSources},
-	{name: "includeJobs", usage: "also annotate batch/v1 Jobs (their pod template is immutable: only for Jobs that are recreated) (default false)", boolean: true,
+	{Name: "includeJobs", Usage: "also annotate batch/v1 Jobs (their pod template is immutable: only for Jobs that are recreated) (default false)", Boolean: true,
 		decode: func(c *Config, n *yaml.RNode) error { return decodeBool(n, &c.IncludeJobs) }},
-	{name: "onMissing", usage: "a non-optional reference to a source not in the input: warn, error (exit 1) or ignore (default warn)",
+	{Name: "onMissing", Usage: "a non-optional reference to a source not in the input: warn, error (exit 1) or ignore (default warn)",
 		decode: func(c *Config, n *yaml.RNode) error {
 			return decodeEnum(n, (*string)(&c.OnMissing), OnMissingWarn, OnMissingError, OnMissingIgnore)
 		}},
-	{name: "secretKeyFile", usage: "file holding an HMAC key for Secret digests (default: the " + SecretKeyEnv + " environment variable, else plain SHA-256)",
+	{Name: "secretKeyFile", Usage: "file holding an HMAC key for Secret digests (default: the " + SecretKeyEnv + " environment variable, else plain SHA-256)",
 		decode: func(c *Config, n *yaml.RNode) error { return decodeString(n, &c.SecretKeyFile) }},
-	{name: "selector", usage: "which targets, YAML: {names: [], namespaces: [], kinds: [], labels: {}, annotations: {}} (default all)", structured: true,
+	{Name: "selector", Usage: "which targets, YAML: {names: [], namespaces: [], kinds: [], labels: {}, annotations: {}} (default all)", structured: true,
 		decode: decodeSelector},
-	{name: "podTemplatePaths", usage: "extra pod templates, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.template}]", structured: true,
+	{Name: "podTemplatePaths", Usage: "extra pod templates, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.template}]", structured: true,
 		decode: decodePodTemplatePaths},
-	{name: "explain", usage: "add one info result per target listing the sources it depends on, the keys counted and why, and their digests (default false)", boolean: true,
+	{Name: "explain", Usage: "add one info result per target listing the sources it depends on, the keys counted and why, and their digests (default false)", Boolean: true,
 		decode: func(c *Config, n *yaml.RNode) error { return decodeBool(n, &c.Explain) }},
 }
 
-func lookupOption(name string) (option, bool) {
+func lookupOption(name string) (Option, bool) {
 	for _, o := range options {
-		if o.name == name {
+		if o.Name == name {
 			return o, true
 		}
 	}
-	return option{}, false
+	return Option{}, false
 }
 
 func optionNames() string {
 	names := make([]string, len(options))
 	for i, o := range options {
-		names[i] = o.name
+		names[i] = o.Name
 	}
 	return strings.Join(names, ", ")
 }
 
-// flagName is the kebab-case flag of an option: includeJobs -> include-jobs.
-func (o option) flagName() string {
+// FlagName is the kebab-case flag of an option: includeJobs -> include-jobs.
+func (o Option) FlagName() string {
 	var b strings.Builder
-	for _, r := range o.name {
+	for _, r := range o.Name {
 		if r >= 'A' && r <= 'Z' {
 			b.WriteByte('-')
 			r += 'a' - 'A'
@@ -170,13 +174,13 @@ func (o option) flagName() string {
 	return b.String()
 }
 
-// set applies an option given as a string, as in ConfigMap data or a flag.
-func (o option) set(c *Config, value string) error {
+// Set applies an option given as a string, as in ConfigMap data or a flag.
+func (o Option) Set(c *Config, value string) error {
 	n := yaml.NewStringRNode(value)
 	if o.structured {
 		parsed, err := yaml.Parse(value)
 		if err != nil {
-			return fmt.Errorf("field %s: not valid YAML: %w", o.name, err)
+			return fmt.Errorf("field %s: not valid YAML: %w", o.Name, err)
 		}
 		if !yaml.IsMissingOrNull(parsed) {
 			n = parsed
@@ -185,9 +189,9 @@ func (o option) set(c *Config, value string) error {
 	return o.apply(c, n)
 }
 
-func (o option) apply(c *Config, n *yaml.RNode) error {
+func (o Option) apply(c *Config, n *yaml.RNode) error {
 	if err := o.decode(c, n); err != nil {
-		return fmt.Errorf("field %s: %w", o.name, err)
+		return fmt.Errorf("field %s: %w", o.Name, err)
 	}
 	return nil
 }
@@ -198,20 +202,22 @@ func (o option) apply(c *Config, n *yaml.RNode) error {
 // defaults. The result is not yet validated: see Resolve.
 func ParseConfig(node *yaml.RNode) (*Config, error) {
 	c := DefaultConfig()
-	if err := c.merge(node); err != nil {
+	if err := c.Merge(node); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *Config) merge(node *yaml.RNode) error {
+// Merge applies the options of a functionConfig (or of a --config file) over
+// those of c.
+func (c *Config) Merge(node *yaml.RNode) error {
 	if yaml.IsMissingOrNull(node) || yaml.IsEmptyMap(node) {
 		return nil
 	}
 	if node.YNode().Kind != yaml.MappingNode {
-		return fmt.Errorf("functionConfig must be a %s %s or a v1 ConfigMap, got a YAML %s", ConfigAPIVersion, ConfigKind, kindName(node.YNode()))
+		return fmt.Errorf("functionConfig must be a %s %s or a v1 ConfigMap, got a YAML %s", ConfigAPIVersion, ConfigKind, yamltext.KindName(node.YNode()))
 	}
-	meta := metaOf(node.YNode())
+	meta := yamltext.Meta(node.YNode())
 	apiVersion, kind := meta.APIVersion, meta.Kind
 	id := describeConfig(node)
 	switch {
@@ -224,7 +230,7 @@ func (c *Config) merge(node *yaml.RNode) error {
 }
 
 func describeConfig(node *yaml.RNode) string {
-	meta := metaOf(node.YNode())
+	meta := yamltext.Meta(node.YNode())
 	if meta.Name != "" {
 		return meta.Kind + "/" + meta.Name
 	}
@@ -259,7 +265,7 @@ func (c *Config) mergeConfigMap(node *yaml.RNode) error {
 		return nil
 	}
 	if data.Value.YNode().Kind != yaml.MappingNode {
-		return fmt.Errorf("field data: want a map, got a YAML %s", kindName(data.Value.YNode()))
+		return fmt.Errorf("field data: want a map, got a YAML %s", yamltext.KindName(data.Value.YNode()))
 	}
 	return data.Value.VisitFields(func(f *yaml.MapNode) error {
 		name := f.Key.YNode().Value
@@ -268,9 +274,9 @@ func (c *Config) mergeConfigMap(node *yaml.RNode) error {
 			return fmt.Errorf("unknown key data.%s; accepted keys: %s", name, optionNames())
 		}
 		if f.Value.YNode().Kind != yaml.ScalarNode {
-			return fmt.Errorf("key data.%s: want a string, got a YAML %s", name, kindName(f.Value.YNode()))
+			return fmt.Errorf("key data.%s: want a string, got a YAML %s", name, yamltext.KindName(f.Value.YNode()))
 		}
-		if err := o.set(c, f.Value.YNode().Value); err != nil {
+		if err := o.Set(c, f.Value.YNode().Value); err != nil {
 			return fmt.Errorf("key data.%s", strings.TrimPrefix(err.Error(), "field "))
 		}
 		return nil
@@ -329,6 +335,16 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// SourceAnnotationKey is the perSource annotation key of source id on a pod
+// template in namespace targetNS.
+func (c *Config) SourceAnnotationKey(id SourceID, targetNS string) string {
+	name := id.Name
+	if id.Namespace != targetNS {
+		name = id.Namespace + "." + id.Name
+	}
+	return PerSourceKey(c.annotationPrefix(), id.Kind, name)
 }
 
 // annotationPrefix is the perSource prefix: the part of annotation before "/".
@@ -537,31 +553,14 @@ func describeValue(n *yaml.Node) string {
 		}
 		return fmt.Sprintf("%q (%s)", v, strings.TrimPrefix(n.ShortTag(), "!!"))
 	}
-	return "a " + kindName(n)
+	return "a " + yamltext.KindName(n)
 }
 
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "map"
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.ScalarNode:
-		return "scalar"
-	case yaml.AliasNode:
-		return "alias"
-	case yaml.DocumentNode:
-		return "document"
+// DigestAlgorithm names how the digests of a kind of source are made:
+// hmac-sha256 for Secrets when a key is configured, else sha256.
+func (c *Config) DigestAlgorithm(kind string) string {
+	if kind == kindSecret && len(c.secretKey) > 0 {
+		return "hmac-sha256"
 	}
-	return "node"
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return "sha256"
 }

@@ -196,8 +196,8 @@ func TestFlagNames(t *testing.T) {
 		if !ok {
 			t.Fatalf("no option %s", name)
 		}
-		if got := o.flagName(); got != flag {
-			t.Errorf("flagName(%s) = %s, want %s", name, got, flag)
+		if got := o.FlagName(); got != flag {
+			t.Errorf("FlagName(%s) = %s, want %s", name, got, flag)
 		}
 	}
 }

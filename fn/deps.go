@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"confighash.dev/confighash/internal/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
@@ -65,6 +66,10 @@ type SourceDependency struct {
 	values map[string][]byte
 }
 
+// Values are the counted value bytes, to compare two versions of a source.
+// They must never be written anywhere.
+func (s *SourceDependency) Values() map[string][]byte { return s.values }
+
 // UnresolvedRef is a reference that counts for nothing.
 type UnresolvedRef struct {
 	Ref
@@ -108,11 +113,11 @@ func (r *run) plan(t *Target) (annotationChange, bool) {
 
 func (r *run) resolveTarget(t *Target) *Dependencies {
 	d := &Dependencies{Target: t}
-	targetNS := normalizeNamespace(t.Object.meta.Namespace)
-	refs := podSpecRefs(lookup(t.Template.YNode(), "spec"), t.field("spec"))
-	refs = append(refs, annotationRefs(t.Object.meta.Annotations, "metadata")...)
+	targetNS := t.Object.Namespace
+	refs := podSpecRefs(yamltext.Lookup(t.Template.YNode(), "spec"), t.field("spec"))
+	refs = append(refs, annotationRefs(t.Object.Meta.Annotations, "metadata")...)
 	if t.Path != "" {
-		refs = append(refs, annotationRefs(metaOf(t.Template.YNode()).Annotations, t.field("metadata"))...)
+		refs = append(refs, annotationRefs(yamltext.Meta(t.Template.YNode()).Annotations, t.field("metadata"))...)
 	}
 
 	deps := map[SourceID]*SourceDependency{}
@@ -167,7 +172,7 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 	}
 
 	// Sorted, so that results come in the same order on every run.
-	for _, id := range sortedIDs(deps) {
+	for _, id := range slices.SortedFunc(maps.Keys(deps), SourceID.Compare) {
 		s := deps[id]
 		dr := r.digest(s.Source, keys[id])
 		if dr.failed {
@@ -178,7 +183,7 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 		}
 		s.AllKeys = keys[id].all
 		s.values = dr.values
-		s.Counted = sortedKeys(dr.values)
+		s.Counted = slices.Sorted(maps.Keys(dr.values))
 		for key := range keys[id].keys {
 			if _, ok := dr.values[key]; !ok && !s.AllKeys {
 				s.Absent = append(s.Absent, key)
@@ -203,11 +208,7 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 		d.StalePrefixes = []string{PerSourceKey(prefix, kindConfigMap, ""), PerSourceKey(prefix, kindSecret, "")}
 		d.Annotations = map[string]string{}
 		for _, s := range d.Sources {
-			name := s.ID.Name
-			if s.ID.Namespace != targetNS {
-				name = s.ID.Namespace + "." + s.ID.Name
-			}
-			s.AnnotationKey = PerSourceKey(prefix, s.ID.Kind, name)
+			s.AnnotationKey = r.cfg.SourceAnnotationKey(s.ID, targetNS)
 			d.Annotations[s.AnnotationKey] = s.Digest
 		}
 	} else {
@@ -226,7 +227,7 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 // perSource prefix.
 func (r *run) currentAnnotations(t *Target) map[string]string {
 	current := map[string]string{}
-	for k, v := range metaOf(t.Template.YNode()).Annotations {
+	for k, v := range yamltext.Meta(t.Template.YNode()).Annotations {
 		if r.ownsKey(k) {
 			current[k] = v
 		}
@@ -244,12 +245,6 @@ func (r *run) ownsKey(k string) bool {
 	return strings.HasPrefix(k, PerSourceKey(prefix, kindConfigMap, "")) || strings.HasPrefix(k, PerSourceKey(prefix, kindSecret, ""))
 }
 
-func sortedIDs[V any](m map[SourceID]V) []SourceID {
-	ids := slices.Collect(maps.Keys(m))
-	sort.Slice(ids, func(i, j int) bool { return ids[i].String() < ids[j].String() })
-	return ids
-}
-
 // Written are the confighash annotations that the pod template carries
 // after a run: Current, with the stale keys removed and Annotations set. A
 // target without a resolvable dependency keeps what it has.
@@ -259,14 +254,16 @@ func (d *Dependencies) Written() map[string]string {
 	}
 	out := maps.Clone(d.Annotations)
 	for k, v := range d.Current {
-		if _, set := out[k]; !set && !d.isStale(k) {
+		if _, set := out[k]; !set && !d.IsStale(k) {
 			out[k] = v
 		}
 	}
 	return out
 }
 
-func (d *Dependencies) isStale(key string) bool {
+// IsStale says whether a run removes key from the pod template when no
+// source of this run names it: a perSource key whose source is gone.
+func (d *Dependencies) IsStale(key string) bool {
 	for _, p := range d.StalePrefixes {
 		if strings.HasPrefix(key, p) {
 			return true
@@ -298,9 +295,9 @@ func (d *Dependencies) Status() Status {
 	return StatusStale
 }
 
-// refWhy says in a few words why a reference counts: "envFrom of container
+// Why says in a few words why a reference counts: "envFrom of container
 // app", "volume config mounted by app, sidecar".
-func refWhy(ref Ref) string {
+func (ref Ref) Why() string {
 	switch ref.Via {
 	case RefEnv, RefEnvFrom:
 		return ref.Via + " of container " + ref.Container
@@ -316,10 +313,11 @@ func refWhy(ref Ref) string {
 	return ref.Field
 }
 
-// keysWhy lists the keys a reference shows: "all keys" or "keys a, b".
-func keysWhy(ref Ref, cfg *Config) string {
+// KeysWhy lists the keys a reference shows, under the option keys: "all
+// keys" or "keys a, b".
+func (ref Ref) KeysWhy(keys KeySelection) string {
 	switch {
-	case cfg.Keys == KeysAll:
+	case keys == KeysAll:
 		return "all keys (option keys: all)"
 	case ref.Keys == nil:
 		return "all keys"
@@ -327,19 +325,6 @@ func keysWhy(ref Ref, cfg *Config) string {
 		return "key " + ref.Keys[0]
 	}
 	return "keys " + strings.Join(ref.Keys, ", ")
-}
-
-// describeTarget names a target as people write it, with the template path
-// when the object has a pod template elsewhere than spec.template.
-func describeTarget(t *Target) string {
-	return describe(t.Object) + " " + templatePathName(t)
-}
-
-func templatePathName(t *Target) string {
-	if t.Path == "" {
-		return "(the Pod itself)"
-	}
-	return t.Path
 }
 
 // explainResults are the results of the option explain: one per target that
@@ -355,18 +340,18 @@ func (r *run) explainResults() framework.Results {
 		for _, s := range d.Sources {
 			var why []string
 			for _, ref := range s.Refs {
-				why = append(why, keysWhy(ref, r.cfg)+" by "+refWhy(ref))
+				why = append(why, ref.KeysWhy(r.cfg.Keys)+" by "+ref.Why())
 			}
 			parts = append(parts, fmt.Sprintf("%s (digest %s: %s)", s.ID, s.Digest, strings.Join(why, "; ")))
 		}
-		msg := describeTarget(d.Target)
+		msg := d.Target.String()
 		if len(parts) > 0 {
 			msg += " depends on " + strings.Join(parts, ", ")
 		} else {
 			msg += " depends on no ConfigMap or Secret in the input"
 		}
 		for _, u := range d.Unresolved {
-			msg += fmt.Sprintf("; %s %s at %s is %s", u.ID.Kind, u.ID.Namespace+"/"+u.ID.Name, u.Field, unresolvedWords[u.Reason])
+			msg += fmt.Sprintf("; %s %s at %s is %s", u.ID.Kind, u.ID.Namespace+"/"+u.ID.Name, u.Field, u.Reason.Words())
 		}
 		switch d.Status() {
 		case StatusCurrent:
@@ -377,15 +362,17 @@ func (r *run) explainResults() framework.Results {
 		results = append(results, &framework.Result{
 			Severity:    framework.Info,
 			Message:     msg,
-			ResourceRef: resourceRef(d.Target.Object.node),
+			ResourceRef: d.Target.Object.ref(),
 			Field:       &framework.Field{Path: d.Target.Path},
-			File:        fileOf(d.Target.Object),
+			File:        d.Target.Object.File(),
 		})
 	}
 	return results
 }
 
-// unresolvedWords say why a reference counts for nothing.
+// Words says why a reference counts for nothing, for people.
+func (r UnresolvedReason) Words() string { return unresolvedWords[r] }
+
 var unresolvedWords = map[UnresolvedReason]string{
 	ReasonMissing:     "missing from the input",
 	ReasonLocalConfig: "marked local-config (never applied)",
@@ -400,16 +387,16 @@ var unresolvedWords = map[UnresolvedReason]string{
 func annotationWords(d *Dependencies) string {
 	want := d.Written()
 	var parts []string
-	for _, k := range sortedKeys(want) {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		cur, ok := d.Current[k]
 		switch {
 		case !ok:
 			parts = append(parts, k+" added")
 		case cur != want[k]:
-			parts = append(parts, k+" stale (was "+short(cur)+")")
+			parts = append(parts, k+" stale (was "+ShortDigest(cur)+")")
 		}
 	}
-	for _, k := range sortedKeys(d.Current) {
+	for _, k := range slices.Sorted(maps.Keys(d.Current)) {
 		if _, ok := want[k]; !ok {
 			parts = append(parts, k+" removed (its source is no longer referenced)")
 		}
@@ -417,8 +404,8 @@ func annotationWords(d *Dependencies) string {
 	return strings.Join(parts, ", ")
 }
 
-// short abbreviates a digest for people; JSON output keeps it whole.
-func short(digest string) string {
+// ShortDigest abbreviates a digest for people; JSON output keeps it whole.
+func ShortDigest(digest string) string {
 	if len(digest) > 12 {
 		return digest[:12]
 	}

@@ -108,26 +108,23 @@ func TestWorkedExample(t *testing.T) {
 		{"hmac", "example-key", CombinedDigest(map[string]string{"ConfigMap/web-config": exampleConfigMapDigest, "Secret/web-secret": exampleSecretHMAC})},
 	} {
 		t.Run(env.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
 			getenv := func(k string) string {
 				if k == SecretKeyEnv {
 					return env.key
 				}
 				return ""
 			}
-			if err := Run(nil, Streams{In: bytes.NewReader(input), Out: &out, Err: &errOut}, getenv); err != nil {
-				t.Fatalf("Run: %v\n%s", err, errOut.String())
-			}
-			if want := "checksum/config: '" + env.want + "'"; !strings.Contains(out.String(), want) {
-				t.Errorf("output lacks %s:\n%s", want, out.String())
+			out, _ := runStream(t, input, getenv)
+			if want := "checksum/config: '" + env.want + "'"; !strings.Contains(out, want) {
+				t.Errorf("output lacks %s:\n%s", want, out)
 			}
 			if env.key == "" {
 				expected, err := os.ReadFile("../examples/quickstart/expected.yaml")
 				if err != nil {
 					t.Fatal(err)
 				}
-				if out.String() != string(expected) {
-					t.Errorf("output differs from examples/quickstart/expected.yaml:\n%s", out.String())
+				if out != string(expected) {
+					t.Errorf("output differs from examples/quickstart/expected.yaml:\n%s", out)
 				}
 			}
 		})
@@ -158,12 +155,9 @@ func TestLineEndingsAndBOM(t *testing.T) {
 	crlf := bytes.ReplaceAll(input, []byte("\n"), []byte("\r\n"))
 	for name, in := range map[string][]byte{"CRLF": crlf, "BOM and CRLF": append([]byte("\xef\xbb\xbf"), crlf...)} {
 		t.Run(name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			if err := Run(nil, Streams{In: bytes.NewReader(in), Out: &out, Err: &errOut}, nil); err != nil {
-				t.Fatalf("Run: %v\n%s", err, errOut.String())
-			}
-			if want := "checksum/config: '" + exampleCombined + "'"; !strings.Contains(out.String(), want) {
-				t.Errorf("output lacks %s:\n%s", want, out.String())
+			out, _ := runStream(t, in, nil)
+			if want := "checksum/config: '" + exampleCombined + "'"; !strings.Contains(out, want) {
+				t.Errorf("output lacks %s:\n%s", want, out)
 			}
 		})
 	}

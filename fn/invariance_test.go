@@ -1,13 +1,11 @@
-package fn_test
+package fn
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
-
-	"confighash.dev/confighash/fn"
 )
 
 // These tests pin SPEC 4's promise from the outside: what the pods can see
@@ -163,12 +161,13 @@ func TestHashInvariance(t *testing.T) {
 // checksum/config of Deployment web's pod template.
 func configHashOf(t *testing.T, input string) string {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	err := fn.Run(nil, fn.Streams{In: strings.NewReader(input), Out: &out, Err: &errOut}, func(string) string { return "" })
-	if err != nil || strings.Contains(errOut.String(), "warning:") {
-		t.Fatalf("run: %v\n%s", err, errOut.String())
+	out, results := runStream(t, []byte(input), nil)
+	for _, r := range results {
+		if r.Severity == framework.Warning {
+			t.Fatalf("run warns: %s", r.Message)
+		}
 	}
-	items, err := (&kio.ByteReader{Reader: &out, OmitReaderAnnotations: true}).Read()
+	items, err := (&kio.ByteReader{Reader: strings.NewReader(out), OmitReaderAnnotations: true}).Read()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,12 +175,12 @@ func configHashOf(t *testing.T, input string) string {
 		if n.GetKind() == "Deployment" {
 			a, err := n.GetString("spec.template.metadata.annotations.checksum/config")
 			if err != nil || a == "" {
-				t.Fatalf("no checksum/config on the pod template (%v):\n%s", err, out.String())
+				t.Fatalf("no checksum/config on the pod template (%v):\n%s", err, out)
 			}
 			return a
 		}
 	}
-	t.Fatalf("no Deployment in the output:\n%s", out.String())
+	t.Fatalf("no Deployment in the output:\n%s", out)
 	return ""
 }
 

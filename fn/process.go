@@ -4,16 +4,10 @@ import (
 	"errors"
 	"fmt"
 
+	"confighash.dev/confighash/internal/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-// item is one object of the input with its metadata read once.
-type item struct {
-	index int
-	node  *yaml.RNode
-	meta  yaml.ResourceMeta
-}
 
 // Processor is confighash as a kyaml framework.ResourceListProcessor. It
 // keeps no state between runs: each Process call reads its own options.
@@ -45,84 +39,94 @@ func (p Processor) Process(rl *framework.ResourceList) error {
 	return nil
 }
 
+// Changes are the edits Transform made, by input item: the writer of the
+// text layer splices them into the input's text.
+type Changes = yamltext.Changes
+
 // Transform annotates the pod templates of nodes for cfg, which must have
-// been resolved. It returns one result per finding and a summary, and marks
-// the nodes it changed. When any result is an error, no node is changed. The
-// error return is for failures that are not about the input.
-func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, Changes, error) {
+// been resolved. It returns one result per finding and a summary, and the
+// changes it made to the nodes. When any result is an error, no node is
+// changed. The error return is for failures that are not about the input.
+func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, *Changes, error) {
 	r, changes, err := resolve(nodes, cfg)
 	if err != nil {
-		return nil, Changes{}, err
+		return nil, yamltext.NewChanges(), err
 	}
 	if cfg.Explain {
 		r.results = append(r.results, r.explainResults()...)
 	}
 	if r.results.ExitCode() != 0 {
-		return r.results, Changes{}, nil
+		return r.results, yamltext.NewChanges(), nil
 	}
-	changed, annotated := Changes{splices: map[int][]splice{}}, 0
+	changed, annotated := yamltext.NewChanges(), 0
 	for _, c := range changes {
-		ok, splices, err := c.change.apply(c.target.Template)
+		ok, err := c.change.apply(changed.Item(c.target.Object.Index), c.target.Template)
 		if err != nil {
-			return r.results, Changes{}, fmt.Errorf("%s: writing %s: %w", describe(c.target.Object), c.target.field("metadata"), err)
+			return r.results, yamltext.NewChanges(), fmt.Errorf("%s: writing %s: %w", c.target.Object, c.target.field("metadata"), err)
 		}
 		if ok {
-			i := c.target.Object.index
-			changed.splices[i] = append(changed.splices[i], splices...)
 			annotated++
 		}
 	}
 	r.results = append(r.results, &framework.Result{
 		Severity: framework.Info,
 		Message: fmt.Sprintf("confighash: %s, %d with dependencies on %s; %d annotated anew; %s",
-			plural(r.templates, "pod template", "pod templates"), len(changes), plural(len(r.used), "ConfigMap or Secret", "ConfigMaps and Secrets"), annotated, plural(r.warnings(), "warning", "warnings")),
+			Plural(r.templates, "pod template", "pod templates"), len(changes), Plural(len(r.used), "ConfigMap or Secret", "ConfigMaps and Secrets"), annotated, Plural(r.warnings(), "warning", "warnings")),
 	})
 	return r.results, changed, nil
 }
 
-// Changes says which items Transform changed, and how, as splices of the
-// text they were parsed from: the writer makes those and keeps every other
-// byte.
-type Changes struct {
-	splices map[int][]splice // by item index; absent: unchanged
+// Resolution is what a run resolved, without changing anything: what each
+// target depends on, and the results a run would give.
+type Resolution struct {
+	// Targets are the dependencies of each target, in input order.
+	Targets []*Dependencies
+	Results framework.Results
+	// Sources are the ConfigMaps and Secrets of the input that a run
+	// follows, by ID (more than one when the input has duplicates).
+	Sources map[SourceID][]*Source
 }
 
-// Changed reports whether Transform changed item i.
-func (c Changes) Changed(i int) bool {
-	_, ok := c.splices[i]
-	return ok
-}
-
-// resolve is the first half of Transform, which explain, check and diff
-// share: it finds the targets, records what each depends on in r.deps, and
-// plans the changes. It changes no node.
-func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
-	items := make([]*item, 0, len(nodes))
-	for i, n := range nodes {
-		items = append(items, &item{index: i, node: n, meta: metaOf(n.YNode())})
+// Resolve is the first half of Transform, which explain, check and diff
+// share: it finds the targets and records what each depends on. It changes
+// no node; cfg must have been resolved.
+func Resolve(nodes []*yaml.RNode, cfg *Config) (*Resolution, error) {
+	r, _, err := resolve(nodes, cfg)
+	if err != nil {
+		return nil, err
 	}
-	finder, err := newTargetFinder(cfg, items)
+	return &Resolution{Targets: r.deps, Results: r.results, Sources: r.sources.sources}, nil
+}
+
+// resolve records what each target depends on in r.deps, and plans the
+// changes.
+func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
+	objects := make([]*Object, 0, len(nodes))
+	for i, n := range nodes {
+		objects = append(objects, newObject(i, n))
+	}
+	finder, err := newTargetFinder(cfg, objects)
 	if err != nil {
 		return nil, nil, fmt.Errorf("option selector: %w", err)
 	}
 	r := &run{
 		cfg:      cfg,
-		sources:  newSourceIndex(items, cfg),
+		sources:  newSourceIndex(objects, cfg),
 		digests:  map[string]digestResult{},
 		used:     map[SourceID]bool{},
 		reported: map[string]bool{},
 	}
 	var changes []plannedChange
-	for _, it := range items {
-		targets, unmatched := finder.find(it)
+	for _, o := range objects {
+		targets, unmatched := finder.find(o)
 		for _, i := range unmatched {
 			p := cfg.PodTemplatePaths[i]
 			r.results = append(r.results, &framework.Result{
 				Severity:    framework.Warning,
-				Message:     fmt.Sprintf("%s: podTemplatePaths[%d] names its kind, but path %s finds no pod template (a map with spec.containers) in it; check the path", describe(it), i, p.Path),
-				ResourceRef: resourceRef(it.node),
+				Message:     fmt.Sprintf("%s: podTemplatePaths[%d] names its kind, but path %s finds no pod template (a map with spec.containers) in it; check the path", o, i, p.Path),
+				ResourceRef: o.ref(),
 				Field:       &framework.Field{Path: p.Path},
-				File:        fileOf(it),
+				File:        o.File(),
 			})
 		}
 		for _, t := range targets {
@@ -168,20 +172,20 @@ func (r *run) digest(s *Source, keys *keySet) digestResult {
 		return d
 	}
 	r.used[s.ID] = true
-	values, warnings, err := s.Values(keys)
+	values, warnings, err := s.values(keys)
 	for _, w := range warnings {
 		r.report(s.ID.String()+w.field, &framework.Result{
 			Severity:    framework.Warning,
 			Message:     w.message,
-			ResourceRef: resourceRef(s.Node),
+			ResourceRef: s.Object.ref(),
 			Field:       &framework.Field{Path: w.field},
-			File:        fileOfNode(s.Node),
+			File:        s.Object.File(),
 		})
 	}
 	var d digestResult
 	if err != nil {
 		d.failed = true
-		res := &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: resourceRef(s.Node), File: fileOfNode(s.Node)}
+		res := &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: s.Object.ref(), File: s.Object.File()}
 		var fe *fieldError
 		if errors.As(err, &fe) {
 			res.Field = &framework.Field{Path: fe.field}
@@ -216,10 +220,10 @@ func (r *run) missing(t *Target, ref Ref, id SourceID) {
 	}
 	r.results = append(r.results, &framework.Result{
 		Severity:    severity,
-		Message:     fmt.Sprintf("%s: %s references %s %s, which %s; %s", describe(t.Object), ref.Field, ref.Kind, id.Namespace+"/"+id.Name, what, hint),
-		ResourceRef: resourceRef(t.Object.node),
+		Message:     fmt.Sprintf("%s: %s references %s %s, which %s; %s", t.Object, ref.Field, ref.Kind, id.Namespace+"/"+id.Name, what, hint),
+		ResourceRef: t.Object.ref(),
 		Field:       &framework.Field{Path: ref.Field},
-		File:        fileOf(t.Object),
+		File:        t.Object.File(),
 	})
 }
 
@@ -227,13 +231,13 @@ func (r *run) duplicate(found []*Source) {
 	s := found[0]
 	items := make([]string, len(found))
 	for i, f := range found {
-		items[i] = fmt.Sprint(f.Item)
+		items[i] = fmt.Sprint(f.Object.Index)
 	}
 	r.report("dup "+s.ID.String(), &framework.Result{
 		Severity:    framework.Error,
 		Message:     fmt.Sprintf("%s appears %d times in the input (items %v); confighash cannot tell which one the pods will see", s.ID, len(found), items),
-		ResourceRef: resourceRef(s.Node),
-		File:        fileOfNode(s.Node),
+		ResourceRef: s.Object.ref(),
+		File:        s.Object.File(),
 	})
 }
 
@@ -257,8 +261,9 @@ func (r *run) warnings() int {
 	return n
 }
 
-// plural writes a count with the noun that fits it: "1 warning", "2 warnings".
-func plural(n int, one, many string) string {
+// Plural writes a count with the noun that fits it: "1 warning", "2
+// warnings", as results and reports say it.
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
@@ -272,19 +277,3 @@ type fieldError struct {
 }
 
 func (e *fieldError) Error() string { return e.msg }
-
-func resourceRef(n *yaml.RNode) *yaml.ResourceIdentifier {
-	m := metaOf(n.YNode())
-	return &yaml.ResourceIdentifier{TypeMeta: m.TypeMeta, NameMeta: m.NameMeta}
-}
-
-func fileOfNode(n *yaml.RNode) *framework.File { return fileOf(&item{node: n}) }
-
-// describe names an object as people write it: "Deployment shop/web".
-func describe(it *item) string {
-	ns := it.meta.Namespace
-	if ns == "" {
-		return it.meta.Kind + " " + it.meta.Name
-	}
-	return it.meta.Kind + " " + ns + "/" + it.meta.Name
-}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"confighash.dev/confighash/internal/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
@@ -30,7 +31,7 @@ func TestProcessorWithFramework(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in, err := ReadInput(items)
+			in, err := yamltext.Read(items)
 			if err != nil {
 				t.Fatal(err)
 			}

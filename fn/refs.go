@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"confighash.dev/confighash/internal/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -50,36 +51,36 @@ func podSpecRefs(spec *yaml.Node, path string) []Ref {
 	var refs []Ref
 	mounts := map[string][]string{} // volume name -> containers that mount it
 	for _, list := range containerLists {
-		for i, c := range seqField(spec, list) {
+		for i, c := range yamltext.Seq(spec, list) {
 			cpath := path + "." + list + elemPath(c, i)
 			refs = appendEnvRefs(refs, c, cpath)
-			name := stringField(c, "name")
-			for _, m := range seqField(c, "volumeMounts") {
-				if v := stringField(m, "name"); v != "" && !slices.Contains(mounts[v], name) {
+			name := yamltext.String(c, "name")
+			for _, m := range yamltext.Seq(c, "volumeMounts") {
+				if v := yamltext.String(m, "name"); v != "" && !slices.Contains(mounts[v], name) {
 					mounts[v] = append(mounts[v], name)
 				}
 			}
 		}
 	}
-	for i, v := range seqField(spec, "volumes") {
+	for i, v := range yamltext.Seq(spec, "volumes") {
 		vpath := path + ".volumes" + elemPath(v, i)
-		name := stringField(v, "name")
+		name := yamltext.String(v, "name")
 		volume := func(r Ref, via string) Ref {
 			r.Via, r.Volume, r.MountedBy = via, name, mounts[name]
 			return r
 		}
-		if cm := mapField(v, "configMap"); cm != nil {
+		if cm := yamltext.Map(v, "configMap"); cm != nil {
 			refs = append(refs, volume(volumeRef(kindConfigMap, cm, "name", vpath+".configMap"), RefVolume))
 		}
-		if s := mapField(v, "secret"); s != nil {
+		if s := yamltext.Map(v, "secret"); s != nil {
 			refs = append(refs, volume(volumeRef(kindSecret, s, "secretName", vpath+".secret"), RefVolume))
 		}
-		for j, src := range seqField(mapField(v, "projected"), "sources") {
+		for j, src := range yamltext.Seq(yamltext.Map(v, "projected"), "sources") {
 			spath := fmt.Sprintf("%s.projected.sources[%d]", vpath, j)
-			if cm := mapField(src, "configMap"); cm != nil {
+			if cm := yamltext.Map(src, "configMap"); cm != nil {
 				refs = append(refs, volume(volumeRef(kindConfigMap, cm, "name", spath+".configMap"), RefProjected))
 			}
-			if s := mapField(src, "secret"); s != nil {
+			if s := yamltext.Map(src, "secret"); s != nil {
 				refs = append(refs, volume(volumeRef(kindSecret, s, "name", spath+".secret"), RefProjected))
 			}
 		}
@@ -88,41 +89,41 @@ func podSpecRefs(spec *yaml.Node, path string) []Ref {
 }
 
 func appendEnvRefs(refs []Ref, c *yaml.Node, path string) []Ref {
-	container := stringField(c, "name")
-	for i, e := range seqField(c, "env") {
-		from := mapField(e, "valueFrom")
+	container := yamltext.String(c, "name")
+	for i, e := range yamltext.Seq(c, "env") {
+		from := yamltext.Map(e, "valueFrom")
 		epath := path + ".env" + elemPath(e, i) + ".valueFrom"
-		if r := mapField(from, "configMapKeyRef"); r != nil {
+		if r := yamltext.Map(from, "configMapKeyRef"); r != nil {
 			refs = append(refs, keyRef(kindConfigMap, r, epath+".configMapKeyRef", container))
 		}
-		if r := mapField(from, "secretKeyRef"); r != nil {
+		if r := yamltext.Map(from, "secretKeyRef"); r != nil {
 			refs = append(refs, keyRef(kindSecret, r, epath+".secretKeyRef", container))
 		}
 	}
-	for i, e := range seqField(c, "envFrom") {
+	for i, e := range yamltext.Seq(c, "envFrom") {
 		epath := fmt.Sprintf("%s.envFrom[%d]", path, i)
-		if r := mapField(e, "configMapRef"); r != nil {
-			refs = append(refs, Ref{Kind: kindConfigMap, Name: stringField(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".configMapRef", Via: RefEnvFrom, Container: container})
+		if r := yamltext.Map(e, "configMapRef"); r != nil {
+			refs = append(refs, Ref{Kind: kindConfigMap, Name: yamltext.String(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".configMapRef", Via: RefEnvFrom, Container: container})
 		}
-		if r := mapField(e, "secretRef"); r != nil {
-			refs = append(refs, Ref{Kind: kindSecret, Name: stringField(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".secretRef", Via: RefEnvFrom, Container: container})
+		if r := yamltext.Map(e, "secretRef"); r != nil {
+			refs = append(refs, Ref{Kind: kindSecret, Name: yamltext.String(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".secretRef", Via: RefEnvFrom, Container: container})
 		}
 	}
 	return refs
 }
 
 func keyRef(kind string, r *yaml.Node, path, container string) Ref {
-	return Ref{Kind: kind, Name: stringField(r, "name"), Keys: []string{stringField(r, "key")}, Optional: isTrue(r, "optional"), Field: path, Via: RefEnv, Container: container}
+	return Ref{Kind: kind, Name: yamltext.String(r, "name"), Keys: []string{yamltext.String(r, "key")}, Optional: isTrue(r, "optional"), Field: path, Via: RefEnv, Container: container}
 }
 
 // volumeRef reads a configMap or secret volume source: items, when set,
 // limit the keys that the pod sees.
 func volumeRef(kind string, v *yaml.Node, nameField, path string) Ref {
-	ref := Ref{Kind: kind, Name: stringField(v, nameField), Optional: isTrue(v, "optional"), Field: path}
-	if items := seqField(v, "items"); len(items) > 0 {
+	ref := Ref{Kind: kind, Name: yamltext.String(v, nameField), Optional: isTrue(v, "optional"), Field: path}
+	if items := yamltext.Seq(v, "items"); len(items) > 0 {
 		ref.Keys = make([]string, 0, len(items))
 		for _, it := range items {
-			ref.Keys = append(ref.Keys, stringField(it, "key"))
+			ref.Keys = append(ref.Keys, yamltext.String(it, "key"))
 		}
 	}
 	return ref
@@ -148,62 +149,16 @@ func annotationRefs(annotations map[string]string, path string) []Ref {
 	return refs
 }
 
-// The helpers below read the plain YAML nodes of a pod spec. They follow
-// aliases and treat a field of the wrong shape as absent: a malformed pod
-// spec is the API server's to reject, and it references nothing.
-
-func mapField(n *yaml.Node, field string) *yaml.Node {
-	v := lookup(n, field)
-	if v == nil || v.Kind != yaml.MappingNode {
-		return nil
-	}
-	return v
-}
-
-func seqField(n *yaml.Node, field string) []*yaml.Node {
-	v := lookup(n, field)
-	if v == nil || v.Kind != yaml.SequenceNode {
-		return nil
-	}
-	elems := make([]*yaml.Node, 0, len(v.Content))
-	for _, e := range v.Content {
-		if e = deref(e); e.Kind == yaml.MappingNode {
-			elems = append(elems, e)
-		}
-	}
-	return elems
-}
-
-func stringField(n *yaml.Node, field string) string {
-	v := lookup(n, field)
-	if v == nil || v.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return v.Value
-}
-
-func isTrue(n *yaml.Node, field string) bool {
-	return stringField(n, field) == "true"
-}
-
-func lookup(n *yaml.Node, field string) *yaml.Node {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == field {
-			return deref(n.Content[i+1])
-		}
-	}
-	return nil
-}
-
 // elemPath names a list element for a field path: [name=x] when it has a
 // name, as kyaml and kpt write paths, else its index.
 func elemPath(n *yaml.Node, i int) string {
-	if name := stringField(n, "name"); name != "" {
+	if name := yamltext.String(n, "name"); name != "" {
 		return "[name=" + name + "]"
 	}
 	return fmt.Sprintf("[%d]", i)
+}
+
+// isTrue reads a boolean field such as optional; anything but true is false.
+func isTrue(n *yaml.Node, field string) bool {
+	return yamltext.String(n, field) == "true"
 }

@@ -3,8 +3,11 @@ package fn
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
+	"confighash.dev/confighash/internal/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -38,20 +41,13 @@ type SourceID struct {
 
 func (id SourceID) String() string { return id.Kind + " " + id.Namespace + "/" + id.Name }
 
-// normalizeNamespace maps "" to "default": the two are the same namespace.
-func normalizeNamespace(ns string) string {
-	if ns == "" {
-		return "default"
-	}
-	return ns
-}
+// Compare orders IDs as their String forms sort.
+func (id SourceID) Compare(o SourceID) int { return strings.Compare(id.String(), o.String()) }
 
 // Source is a ConfigMap or Secret of the input.
 type Source struct {
-	ID   SourceID
-	Node *yaml.RNode
-	// Item is the position of the object in the input.
-	Item int
+	ID     SourceID
+	Object *Object
 }
 
 // sourceIndex holds the sources of one run, by ID.
@@ -68,24 +64,24 @@ func isSourceKind(apiVersion, kind string) bool {
 	return apiVersion == "v1" && (kind == kindConfigMap || kind == kindSecret)
 }
 
-func newSourceIndex(items []*item, cfg *Config) *sourceIndex {
+func newSourceIndex(objects []*Object, cfg *Config) *sourceIndex {
 	idx := &sourceIndex{
 		sources:     map[SourceID][]*Source{},
 		ignored:     map[SourceID]bool{},
 		localConfig: map[SourceID]bool{},
 	}
-	for _, it := range items {
-		if !isSourceKind(it.meta.APIVersion, it.meta.Kind) || !cfg.follows(it.meta.Kind) {
+	for _, o := range objects {
+		if !isSourceKind(o.Meta.APIVersion, o.Meta.Kind) || !cfg.follows(o.Meta.Kind) {
 			continue
 		}
-		id := SourceID{Kind: it.meta.Kind, Namespace: normalizeNamespace(it.meta.Namespace), Name: it.meta.Name}
+		id := SourceID{Kind: o.Meta.Kind, Namespace: o.Namespace, Name: o.Meta.Name}
 		switch {
-		case it.meta.Annotations[IgnoreAnnotation] == "true":
+		case o.Meta.Annotations[IgnoreAnnotation] == "true":
 			idx.ignored[id] = true
-		case it.meta.Annotations[localConfigAnnotation] == "true":
+		case o.Meta.Annotations[localConfigAnnotation] == "true":
 			idx.localConfig[id] = true
 		default:
-			idx.sources[id] = append(idx.sources[id], &Source{ID: id, Node: it.node, Item: it.index})
+			idx.sources[id] = append(idx.sources[id], &Source{ID: id, Object: o})
 		}
 	}
 	return idx
@@ -117,7 +113,7 @@ func (k *keySet) String() string {
 	if k.all {
 		return "*"
 	}
-	return strings.Join(sortedKeys(k.keys), "\x00")
+	return strings.Join(slices.Sorted(maps.Keys(k.keys)), "\x00")
 }
 
 // sourceWarning is a problem in a source that does not stop the run.
@@ -126,11 +122,11 @@ type sourceWarning struct {
 	message string
 }
 
-// Values returns the value bytes of each counted key that exists in the
+// values returns the value bytes of each counted key that exists in the
 // source, as a pod sees them (SPEC 4): ConfigMap data as UTF-8, binaryData
 // and Secret data base64-decoded, Secret stringData over data. It never puts
 // a value in an error or a warning.
-func (s *Source) Values(keys *keySet) (map[string][]byte, []sourceWarning, error) {
+func (s *Source) values(keys *keySet) (map[string][]byte, []sourceWarning, error) {
 	values := map[string][]byte{}
 	var warnings []sourceWarning
 	readField := func(field string, decode bool) error {
@@ -191,17 +187,17 @@ type keyValue struct{ key, value string }
 // stringMap reads a map of strings at field, or nothing when the field is
 // absent or null. Anything else is malformed: the API server would reject it.
 func (s *Source) stringMap(field string) ([]keyValue, error) {
-	f := s.Node.Field(field)
+	f := s.Object.Node.Field(field)
 	if f == nil || yaml.IsMissingOrNull(f.Value) {
 		return nil, nil
 	}
-	y := deref(f.Value.YNode())
+	y := yamltext.Deref(f.Value.YNode())
 	if y.Kind != yaml.MappingNode {
 		return nil, &fieldError{field: field, msg: fmt.Sprintf("%s: field %s: want a map of strings, got %s", s.ID, field, describeNode(y, s.ID.Kind == kindSecret))}
 	}
 	kvs := make([]keyValue, 0, len(y.Content)/2)
 	for i := 0; i+1 < len(y.Content); i += 2 {
-		k, v := deref(y.Content[i]), deref(y.Content[i+1])
+		k, v := yamltext.Deref(y.Content[i]), yamltext.Deref(y.Content[i+1])
 		if v.Kind != yaml.ScalarNode || v.ShortTag() != yaml.NodeTagString {
 			return nil, &fieldError{field: field + "." + k.Value, msg: fmt.Sprintf("%s: field %s.%s: want a string, got %s (quote the value)", s.ID, field, k.Value, describeNode(v, s.ID.Kind == kindSecret))}
 		}
@@ -218,10 +214,12 @@ func describeNode(n *yaml.Node, secret bool) string {
 	return describeValue(n)
 }
 
-// deref follows a YAML alias to the node it names.
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
+// AllValues are the value bytes of every key of the source, to compare two
+// versions of it; a malformed source has none (a run reports it).
+func (s *Source) AllValues() map[string][]byte {
+	v, _, err := s.values(&keySet{all: true})
+	if err != nil {
+		return map[string][]byte{}
 	}
-	return n
+	return v
 }

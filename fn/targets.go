@@ -5,21 +5,35 @@ import (
 	"strconv"
 	"strings"
 
+	"confighash.dev/confighash/internal/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/utils"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Target is one pod template of an object: the place a hash is written.
 type Target struct {
-	// Object is the item that holds the pod template.
-	Object *item
+	// Object holds the pod template.
+	Object *Object
 	// Template holds the pod template's metadata and spec; for a Pod it is
 	// the object itself.
 	Template *yaml.RNode
 	// Path is the field path of Template in Object ("" for a Pod).
 	Path string
+}
+
+// String names a target as people write it, with the template path:
+// "Deployment shop/web spec.template".
+func (t *Target) String() string {
+	return t.Object.String() + " " + t.PathName()
+}
+
+// PathName is the template's path, or what stands for it on a Pod.
+func (t *Target) PathName() string {
+	if t.Path == "" {
+		return "(the Pod itself)"
+	}
+	return t.Path
 }
 
 // field joins the template's path and a field below it.
@@ -62,7 +76,7 @@ type targetFinder struct {
 	selected map[*yaml.RNode]bool // nil: no selector
 }
 
-func newTargetFinder(cfg *Config, items []*item) (*targetFinder, error) {
+func newTargetFinder(cfg *Config, objects []*Object) (*targetFinder, error) {
 	f := &targetFinder{cfg: cfg, paths: builtinTemplatePaths}
 	for i, p := range cfg.PodTemplatePaths {
 		f.paths = append(f.paths, templatePath{
@@ -84,9 +98,9 @@ func newTargetFinder(cfg *Config, items []*item) (*targetFinder, error) {
 			fsel.Namespaces = append(fsel.Namespaces, "")
 		}
 	}
-	nodes := make([]*yaml.RNode, len(items))
-	for i, it := range items {
-		nodes[i] = it.node
+	nodes := make([]*yaml.RNode, len(objects))
+	for i, o := range objects {
+		nodes[i] = o.Node
 	}
 	matched, err := fsel.Filter(nodes)
 	if err != nil {
@@ -100,15 +114,15 @@ func newTargetFinder(cfg *Config, items []*item) (*targetFinder, error) {
 }
 
 // isTarget applies SPEC 2's exclusions.
-func (f *targetFinder) isTarget(it *item) bool {
-	m := it.meta
+func (f *targetFinder) isTarget(o *Object) bool {
+	m := o.Meta
 	switch {
 	case m.Kind == "Kptfile",
 		m.Annotations[localConfigAnnotation] == "true",
 		m.Annotations[SkipAnnotation] == "true",
 		isSourceKind(m.APIVersion, m.Kind),
 		!f.cfg.IncludeJobs && m.Kind == "Job" && strings.HasPrefix(m.APIVersion, "batch/"),
-		f.selected != nil && !f.selected[it.node]:
+		f.selected != nil && !f.selected[o.Node]:
 		return false
 	}
 	return true
@@ -117,24 +131,24 @@ func (f *targetFinder) isTarget(it *item) bool {
 // find returns the pod templates of it, each once, in the order of the
 // paths, and the podTemplatePaths options that name its kind but find no pod
 // template in it (most likely a mistyped path).
-func (f *targetFinder) find(it *item) (targets []*Target, unmatched []int) {
-	if !f.isTarget(it) {
+func (f *targetFinder) find(o *Object) (targets []*Target, unmatched []int) {
+	if !f.isTarget(o) {
 		return nil, nil
 	}
 	seen := map[*yaml.Node]bool{}
 	for _, p := range f.paths {
-		if !p.matches(it.meta) {
+		if !p.matches(o.Meta) {
 			continue
 		}
 		found := false
-		for _, tpl := range templatesAt(it.node, p.path) {
-			if seqField(lookup(tpl.node.YNode(), "spec"), "containers") == nil {
+		for _, tpl := range templatesAt(o.Node, p.path) {
+			if yamltext.Seq(yamltext.Lookup(tpl.node.YNode(), "spec"), "containers") == nil {
 				continue
 			}
 			found = true
 			if !seen[tpl.node.YNode()] {
 				seen[tpl.node.YNode()] = true
-				targets = append(targets, &Target{Object: it, Template: tpl.node, Path: tpl.path})
+				targets = append(targets, &Target{Object: o, Template: tpl.node, Path: tpl.path})
 			}
 		}
 		if !found && p.option >= 0 {
@@ -163,7 +177,7 @@ func templatesAt(obj *yaml.RNode, path []string) []template {
 	for _, part := range path {
 		var next []at
 		for _, c := range cur {
-			n := deref(c.node)
+			n := yamltext.Deref(c.node)
 			switch {
 			case yaml.IsWildcard(part) && n.Kind == yaml.MappingNode:
 				for i := 0; i+1 < len(n.Content); i += 2 {
@@ -179,7 +193,7 @@ func templatesAt(obj *yaml.RNode, path []string) []template {
 					continue
 				}
 				for i, e := range n.Content {
-					if stringField(e, key) == value {
+					if yamltext.String(e, key) == value {
 						next = append(next, at{e, c.path + elemPath(e, i)})
 					}
 				}
@@ -188,7 +202,7 @@ func templatesAt(obj *yaml.RNode, path []string) []template {
 					next = append(next, at{n.Content[i], fmt.Sprintf("%s[%d]", c.path, i)})
 				}
 			default:
-				if v := lookup(n, part); v != nil {
+				if v := yamltext.Lookup(n, part); v != nil {
 					next = append(next, at{v, joinPath(c.path, part)})
 				}
 			}
@@ -197,7 +211,7 @@ func templatesAt(obj *yaml.RNode, path []string) []template {
 	}
 	var out []template
 	for _, c := range cur {
-		if n := deref(c.node); n.Kind == yaml.MappingNode {
+		if n := yamltext.Deref(c.node); n.Kind == yaml.MappingNode {
 			out = append(out, template{node: yaml.NewRNode(n), path: c.path})
 		}
 	}
@@ -209,17 +223,4 @@ func joinPath(path, field string) string {
 		return field
 	}
 	return path + "." + field
-}
-
-// fileOf returns the file an item came from, when the orchestrator said.
-func fileOf(it *item) *framework.File {
-	path, index, _ := kioutil.GetFileAnnotations(it.node)
-	if path == "" {
-		return nil
-	}
-	f := &framework.File{Path: path}
-	if i, err := strconv.Atoi(index); err == nil {
-		f.Index = i
-	}
-	return f
 }

@@ -1,0 +1,319 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"confighash.dev/confighash/fn"
+)
+
+// ExplainAPIVersion and ExplainKind name the JSON document of
+// `confighash explain --output json`; docs/explain-schema.json describes it.
+// A field is only ever added to this version; anything else is a new version.
+const (
+	ExplainAPIVersion = "explain.confighash.dev/v1alpha1"
+	ExplainKind       = "Explanation"
+)
+
+const explainUsage = `confighash explain: which ConfigMaps and Secrets each workload depends on, and why
+
+Usage:
+  confighash explain [flags] [FILE|DIR|- ...]
+
+Reads the manifests (files, directories of .yaml/.yml files, or standard
+input: a YAML stream or a ResourceList) and resolves them exactly as
+confighash would, with the same options (flags, --config, functionConfig),
+without changing anything. For each pod template it shows the sources it
+counts, the keys counted and the references behind them (container, volume,
+field path), each source digest, the annotations a run writes and whether
+the manifests carry them already, and the references that count for nothing
+(missing, optional, ignored). Secret values never appear; Secret digests are
+HMACs when a key is configured.
+
+Outputs (--output): text (default, for terminals), json (apiVersion
+explain.confighash.dev/v1alpha1, see docs/explain-schema.json), dot
+(Graphviz: dot -Tsvg) and mermaid (a flowchart that GitHub renders).
+
+Flags:
+`
+
+func runExplain(args []string, s Streams, getenv func(string) string) error {
+	fs, opts, help := subcommandFlags("explain")
+	output := fs.String("output", "text", "text, json, dot or mermaid")
+	paths, done, err := parseSubcommand(fs, help, explainUsage, args, s.Out)
+	if err != nil || done {
+		return err
+	}
+	render, ok := explainRenderers[*output]
+	if !ok {
+		return fmt.Errorf("--output: %q is not one of text, json, dot, mermaid", *output)
+	}
+	x, err := inspect(paths, s.In, opts, getenv)
+	if err != nil {
+		return err
+	}
+	if err := x.report(s.Err, ""); err != nil {
+		return err
+	}
+	return render(s.Out, x)
+}
+
+var explainRenderers = map[string]func(io.Writer, *inspection) error{
+	"text":    writeExplainText,
+	"json":    writeExplainJSON,
+	"dot":     writeDot,
+	"mermaid": writeMermaid,
+}
+
+// The JSON document. Every list is written, empty or not, so that readers
+// need no null checks; optional strings are left out when empty.
+type explainDoc struct {
+	APIVersion string         `json:"apiVersion"`
+	Kind       string         `json:"kind"`
+	Options    explainOptions `json:"options"`
+	Targets    []explainTgt   `json:"targets"`
+}
+
+type explainOptions struct {
+	Mode          fn.Mode         `json:"mode"`
+	Keys          fn.KeySelection `json:"keys"`
+	Annotation    string          `json:"annotation"`
+	OnMissing     fn.OnMissing    `json:"onMissing"`
+	SecretDigests string          `json:"secretDigests"`
+}
+
+type explainTgt struct {
+	APIVersion   string            `json:"apiVersion"`
+	Kind         string            `json:"kind"`
+	Namespace    string            `json:"namespace"`
+	Name         string            `json:"name"`
+	File         string            `json:"file,omitempty"`
+	TemplatePath string            `json:"templatePath"`
+	Status       fn.Status         `json:"status"`
+	Annotations  map[string]string `json:"annotations"`
+	Current      map[string]string `json:"current"`
+	Sources      []explainSource   `json:"sources"`
+	Unresolved   []explainRef      `json:"unresolved"`
+}
+
+type explainSource struct {
+	Kind            string       `json:"kind"`
+	Namespace       string       `json:"namespace"`
+	Name            string       `json:"name"`
+	File            string       `json:"file,omitempty"`
+	Digest          string       `json:"digest"`
+	DigestAlgorithm string       `json:"digestAlgorithm"`
+	Label           string       `json:"label"`
+	AnnotationKey   string       `json:"annotationKey,omitempty"`
+	AllKeys         bool         `json:"allKeys"`
+	Keys            []string     `json:"keys"`
+	AbsentKeys      []string     `json:"absentKeys"`
+	Refs            []explainRef `json:"refs"`
+}
+
+// explainRef is a reference; Kind, Namespace, Name and Reason are set for
+// the unresolved ones.
+type explainRef struct {
+	Kind      string              `json:"kind,omitempty"`
+	Namespace string              `json:"namespace,omitempty"`
+	Name      string              `json:"name,omitempty"`
+	Reason    fn.UnresolvedReason `json:"reason,omitempty"`
+	Field     string              `json:"field"`
+	Via       string              `json:"via"`
+	Container string              `json:"container,omitempty"`
+	Volume    string              `json:"volume,omitempty"`
+	MountedBy []string            `json:"mountedBy,omitempty"`
+	AllKeys   bool                `json:"allKeys"`
+	Keys      []string            `json:"keys,omitempty"`
+	Optional  bool                `json:"optional"`
+}
+
+func (x *inspection) explainDoc() explainDoc {
+	doc := explainDoc{
+		APIVersion: ExplainAPIVersion,
+		Kind:       ExplainKind,
+		Options: explainOptions{
+			Mode: x.cfg.Mode, Keys: x.cfg.Keys, Annotation: x.cfg.Annotation, OnMissing: x.cfg.OnMissing,
+			SecretDigests: x.cfg.DigestAlgorithm("Secret"),
+		},
+		Targets: []explainTgt{},
+	}
+	for _, d := range x.res.Targets {
+		t := d.Target
+		et := explainTgt{
+			APIVersion: t.Object.Meta.APIVersion, Kind: t.Object.Meta.Kind,
+			Namespace: t.Object.Namespace, Name: t.Object.Meta.Name,
+			File: x.file(t.Object), TemplatePath: t.Path, Status: d.Status(),
+			Annotations: d.Written(), Current: d.Current,
+			Sources: []explainSource{}, Unresolved: []explainRef{},
+		}
+		for _, s := range d.Sources {
+			es := explainSource{
+				Kind: s.ID.Kind, Namespace: s.ID.Namespace, Name: s.ID.Name, File: x.file(s.Source.Object),
+				Digest: s.Digest, DigestAlgorithm: "sha256", Label: s.Label, AnnotationKey: s.AnnotationKey,
+				AllKeys: s.AllKeys, Keys: nonNil(s.Counted), AbsentKeys: nonNil(s.Absent), Refs: []explainRef{},
+			}
+			if s.HMAC {
+				es.DigestAlgorithm = "hmac-sha256"
+			}
+			for _, ref := range s.Refs {
+				es.Refs = append(es.Refs, x.explainRef(ref))
+			}
+			et.Sources = append(et.Sources, es)
+		}
+		for _, u := range d.Unresolved {
+			er := x.explainRef(u.Ref)
+			er.Kind, er.Namespace, er.Name, er.Reason = u.ID.Kind, u.ID.Namespace, u.ID.Name, u.Reason
+			et.Unresolved = append(et.Unresolved, er)
+		}
+		doc.Targets = append(doc.Targets, et)
+	}
+	return doc
+}
+
+func (x *inspection) explainRef(ref fn.Ref) explainRef {
+	return explainRef{
+		Field: ref.Field, Via: ref.Via, Container: ref.Container, Volume: ref.Volume, MountedBy: ref.MountedBy,
+		AllKeys: ref.Keys == nil || x.cfg.Keys == fn.KeysAll, Keys: ref.Keys, Optional: ref.Optional,
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func writeExplainJSON(w io.Writer, x *inspection) error {
+	b, err := json.MarshalIndent(x.explainDoc(), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// maxListedAbsent is how many absent keys the text output names; JSON
+// names them all.
+const maxListedAbsent = 5
+
+// maxListedKeys is how many keys a line of grouped references names.
+const maxListedKeys = 6
+
+// writeRefGroups writes the references to one source, one line per
+// container or volume: a container that reads 30 keys through env takes
+// one line, with the keys; a single reference shows its field path.
+func writeRefGroups(b *strings.Builder, refs []fn.Ref, cfg *fn.Config) {
+	var order []string
+	groups := map[string][]fn.Ref{}
+	for _, ref := range refs {
+		why := ref.Why()
+		if groups[why] == nil {
+			order = append(order, why)
+		}
+		groups[why] = append(groups[why], ref)
+	}
+	for _, why := range order {
+		g := groups[why]
+		if len(g) == 1 {
+			fmt.Fprintf(b, "    %s by %s at %s\n", g[0].KeysWhy(cfg.Keys), why, g[0].Field)
+			continue
+		}
+		merged := fn.Ref{Keys: []string{}}
+		for _, ref := range g {
+			if ref.Keys == nil {
+				merged.Keys = nil
+				break
+			}
+			merged.Keys = append(merged.Keys, ref.Keys...)
+		}
+		keys := merged.KeysWhy(cfg.Keys)
+		if merged.Keys != nil && cfg.Keys != fn.KeysAll && len(merged.Keys) > maxListedKeys {
+			keys = fmt.Sprintf("keys %s, ... (%d)", strings.Join(merged.Keys[:maxListedKeys], ", "), len(merged.Keys))
+		}
+		fmt.Fprintf(b, "    %s by %s (%d references)\n", keys, why, len(g))
+	}
+}
+
+// writeExplainText writes one block per target: what it carries, what it
+// counts and why, and what counts for nothing.
+func writeExplainText(w io.Writer, x *inspection) error {
+	var b strings.Builder
+	counts := map[fn.Status]int{}
+	for _, d := range x.res.Targets {
+		counts[d.Status()]++
+		t := d.Target
+		b.WriteString(t.String())
+		if f := x.file(t.Object); f != "" {
+			b.WriteString("  (" + f + ")")
+		}
+		b.WriteString("\n")
+		if len(d.Sources) == 0 && len(d.Unresolved) == 0 {
+			b.WriteString("  no ConfigMap or Secret reference\n")
+			continue
+		}
+		switch d.Status() {
+		case fn.StatusNone:
+			b.WriteString("  no dependency in the input: left as it is\n")
+		case fn.StatusCurrent:
+			for _, k := range slices.Sorted(maps.Keys(d.Annotations)) {
+				fmt.Fprintf(&b, "  %s: %s (current)\n", k, fn.ShortDigest(d.Annotations[k]))
+			}
+		case fn.StatusStale:
+			for _, k := range slices.Sorted(maps.Keys(d.Annotations)) {
+				state := "current"
+				if cur, ok := d.Current[k]; !ok {
+					state = "not there yet"
+				} else if cur != d.Annotations[k] {
+					state = "stale: the manifests have " + fn.ShortDigest(cur)
+				}
+				fmt.Fprintf(&b, "  %s: %s (%s)\n", k, fn.ShortDigest(d.Annotations[k]), state)
+			}
+			for _, k := range slices.Sorted(maps.Keys(d.Current)) {
+				if _, ok := d.Annotations[k]; !ok && d.IsStale(k) {
+					fmt.Fprintf(&b, "  %s: to be removed, its source is no longer referenced\n", k)
+				}
+			}
+		}
+		for _, s := range d.Sources {
+			fmt.Fprintf(&b, "  %s  digest %s", s.ID, fn.ShortDigest(s.Digest))
+			if s.HMAC {
+				b.WriteString(" (HMAC)")
+			}
+			switch {
+			case s.AllKeys && len(s.Counted) == 0:
+				b.WriteString("  all keys (it has none)")
+			case s.AllKeys:
+				b.WriteString("  all keys: " + strings.Join(s.Counted, ", "))
+			case len(s.Counted) == 0:
+				b.WriteString("  no key (it has none of those named)")
+			default:
+				b.WriteString("  keys: " + strings.Join(s.Counted, ", "))
+			}
+			switch n := len(s.Absent); {
+			case n > 0 && n <= maxListedAbsent:
+				b.WriteString("  absent: " + strings.Join(s.Absent, ", "))
+			case n > maxListedAbsent:
+				fmt.Fprintf(&b, "  %d named keys absent", n)
+			}
+			b.WriteString("\n")
+			writeRefGroups(&b, s.Refs, x.cfg)
+		}
+		for _, u := range d.Unresolved {
+			fmt.Fprintf(&b, "  %s %s: %s, by %s at %s", u.ID.Kind, u.ID.Namespace+"/"+u.ID.Name, u.Reason.Words(), u.Ref.Why(), u.Field)
+			if u.Reason == fn.ReasonMissing {
+				b.WriteString(" (onMissing: " + string(x.cfg.OnMissing) + ")")
+			}
+			b.WriteString("\n")
+		}
+	}
+	fmt.Fprintf(&b, "%s: %d current, %d stale, %d without dependencies\n",
+		fn.Plural(len(x.res.Targets), "pod template", "pod templates"), counts[fn.StatusCurrent], counts[fn.StatusStale], counts[fn.StatusNone])
+	_, err := io.WriteString(w, b.String())
+	return err
+}

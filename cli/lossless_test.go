@@ -1,0 +1,206 @@
+package cli_test
+
+// Stream mode is lossless: every document that is not a target comes back
+// byte for byte, and a target changes only in lines that are digest
+// annotations (plus the annotations: and metadata: lines that hold them when
+// the pod template had none). This is checked on the text, line by line, for
+// every corpus input and kustomize build and for every golden case, so that
+// a writer that re-encodes a document (and so reflows it, re-quotes it or
+// re-indents it) fails here even when the YAML it writes means the same.
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestLosslessStreamCorpus(t *testing.T) {
+	for _, in := range corpusInputs(t) {
+		t.Run(in.name, func(t *testing.T) {
+			t.Parallel()
+			o := runInProcess(nil, nil, in.data)
+			if o.code != 0 {
+				t.Fatalf("exit %d: %s", o.code, o.stderr)
+			}
+			checkLossless(t, in.data, o.stdout, hasDefaultTarget)
+		})
+	}
+}
+
+func TestLosslessStreamGolden(t *testing.T) {
+	for _, c := range loadGoldenCases(t) {
+		if c.errors != nil {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runMain(c, c.streamArgs(), c.input)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			// Options can make anything with a pod template a target.
+			checkLossless(t, c.input, []byte(out), hasPodTemplate)
+		})
+	}
+}
+
+// streamDoc is one document of a YAML stream as text: the "---" line before
+// it ("" for the first) and what follows up to the next one.
+type streamDoc struct {
+	separator string
+	text      string
+}
+
+// separatorLine is a document separator as kyaml's reader and confighash
+// cut streams: "---" alone or followed by a comment.
+var separatorLine = regexp.MustCompile(`^---[ \t]*(?:[ \t]#.*)?\r?\n?$`)
+
+func splitStreamDocs(s string) []streamDoc {
+	var docs []streamDoc
+	cur := streamDoc{}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		if separatorLine.MatchString(line) {
+			cur.text = b.String()
+			docs = append(docs, cur)
+			cur, b = streamDoc{separator: line}, strings.Builder{}
+			continue
+		}
+		b.WriteString(line)
+	}
+	cur.text = b.String()
+	return append(docs, cur)
+}
+
+// checkLossless compares a stream and its output document by document.
+// isTarget says whether a document holds a target, which alone may change.
+func checkLossless(t *testing.T, input, output []byte, isTarget func(t *testing.T, doc string) bool) {
+	t.Helper()
+	in, out := splitStreamDocs(string(input)), splitStreamDocs(string(output))
+	if len(in) != len(out) {
+		t.Fatalf("%d documents in, %d out", len(in), len(out))
+	}
+	for i := range in {
+		if in[i].separator != out[i].separator {
+			t.Errorf("document %d: separator %q became %q", i+1, in[i].separator, out[i].separator)
+		}
+		if in[i].text == out[i].text {
+			continue
+		}
+		if !isTarget(t, in[i].text) {
+			t.Errorf("document %d is not a target but changed:\n%s", i+1, corpusFirstDiff(in[i].text, out[i].text))
+			continue
+		}
+		if err := onlyAnnotationLinesChanged(in[i].text, out[i].text); err != nil {
+			t.Errorf("document %d: %v", i+1, err)
+		}
+	}
+}
+
+var (
+	// annotationEntry is a line "key: value" of an annotations map; the
+	// key must have a value (quoted or not) on the same line.
+	annotationEntry = regexp.MustCompile(`^(\s*)(['"]?)([^\s'"#:][^\s'"]*)(['"]?):\s+(['"]?)(.*?)(['"]?)\s*\r?$`)
+	// holderLine opens the metadata or annotations map of a pod template.
+	holderLine = regexp.MustCompile(`^\s*(metadata|annotations):\s*\r?$`)
+	// emptyHolder is a holder written as an empty map, which the run may
+	// open up to put an entry in.
+	emptyHolder = regexp.MustCompile(`^\s*(metadata|annotations):\s*(\{\s*\}|null|~)?\s*\r?$`)
+)
+
+// onlyAnnotationLinesChanged checks that after is before with lines added
+// and removed, where every added line is a digest annotation entry or a
+// holder line, and every removed line is an annotation entry that the run
+// rewrote (its key is added again with a digest) or dropped as a stale
+// digest, or an empty holder.
+func onlyAnnotationLinesChanged(before, after string) error {
+	b, a := strings.Split(before, "\n"), strings.Split(after, "\n")
+	written := map[string]bool{}
+	for _, l := range a {
+		if k, v, ok := entry(l); ok && digestValue.MatchString(v) {
+			written[k] = true
+		}
+	}
+	added := 0
+	i, j := 0, 0
+	for i < len(b) || j < len(a) {
+		switch {
+		case i < len(b) && j < len(a) && b[i] == a[j]:
+			i, j = i+1, j+1
+		case j < len(a) && isAddedLine(a[j]):
+			j, added = j+1, added+1
+		case i < len(b) && isRemovedLine(b[i], written):
+			i++
+		default:
+			var bl, al string
+			if i < len(b) {
+				bl = b[i]
+			}
+			if j < len(a) {
+				al = a[j]
+			}
+			return fmt.Errorf("changed beyond its annotations at line %d of the input, line %d of the output:\n- %q\n+ %q", i+1, j+1, bl, al)
+		}
+	}
+	if added == 0 {
+		return fmt.Errorf("changed, but no annotation line was added or rewritten")
+	}
+	return nil
+}
+
+func entry(line string) (key, value string, ok bool) {
+	m := annotationEntry.FindStringSubmatch(line)
+	if m == nil || m[2] != m[4] || m[5] != m[7] {
+		return "", "", false
+	}
+	return m[3], m[6], true
+}
+
+func isAddedLine(l string) bool {
+	if holderLine.MatchString(l) {
+		return true
+	}
+	_, v, ok := entry(l)
+	return ok && digestValue.MatchString(v)
+}
+
+func isRemovedLine(l string, written map[string]bool) bool {
+	if emptyHolder.MatchString(l) {
+		return true
+	}
+	k, v, ok := entry(l)
+	return ok && (written[k] || digestValue.MatchString(v))
+}
+
+// hasDefaultTarget says whether a document holds a pod template that is a
+// target under the default options (SPEC 2).
+func hasDefaultTarget(t *testing.T, doc string) bool {
+	t.Helper()
+	items, err := corpusRead([]byte(doc))
+	if err != nil {
+		t.Fatalf("reading a document of the input: %v", err)
+	}
+	for _, it := range items {
+		for _, tpl := range corpusPodTemplates(it) {
+			if corpusNotTarget(it, tpl.path) == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasPodTemplate says whether a document holds any pod template.
+func hasPodTemplate(t *testing.T, doc string) bool {
+	t.Helper()
+	items, err := corpusRead([]byte(doc))
+	if err != nil {
+		t.Fatalf("reading a document of the input: %v", err)
+	}
+	for _, it := range items {
+		if len(corpusPodTemplates(it)) > 0 {
+			return true
+		}
+	}
+	return false
+}
