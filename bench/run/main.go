@@ -797,16 +797,32 @@ func machine(o *options) string {
 		if err != nil {
 			v = "version unknown: " + err.Error()
 		}
-		lines = append(lines, fmt.Sprintf("- %s: %s %s", t.name, t.path, v))
+		lines = append(lines, fmt.Sprintf("- %s: %s %s", t.name, displayPath(t.path), v))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// displayPath names a tool without the paths of the machine it was measured
+// on: relative to the checkout when it is inside it (bin/confighash), by
+// name when it is the one on PATH, else by name and where it is not.
+func displayPath(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return rel
+		}
+	}
+	name := filepath.Base(path)
+	if found, err := exec.LookPath(name); err == nil && found == path {
+		return name + " (on PATH)"
+	}
+	return name + " (outside the checkout)"
 }
 
 // describeBinary names a Go binary's toolchain, main module version and kyaml.
 func describeBinary(path string) string {
 	info, err := buildinfo.ReadFile(path)
 	if err != nil {
-		return path + " (" + err.Error() + ")"
+		return displayPath(path) + " (" + err.Error() + ")"
 	}
 	kyaml := "no kyaml"
 	for _, d := range info.Deps {
@@ -827,7 +843,7 @@ func describeBinary(path string) string {
 	} else {
 		version = ""
 	}
-	return fmt.Sprintf("%s (%s, %s%s%s)", path, info.GoVersion, kyaml, vcs, version)
+	return fmt.Sprintf("%s (%s, %s%s%s)", displayPath(path), info.GoVersion, kyaml, vcs, version)
 }
 
 // endToEnd measures kustomize build and kpt fn render with confighash, with
