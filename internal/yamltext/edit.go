@@ -2,6 +2,7 @@ package yamltext
 
 import (
 	"bytes"
+	"encoding/json"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -9,14 +10,16 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Changes are the edits made to the items of one input. The function asks
+// Changes are the edits made to the items of one input. The caller asks
 // for them through an Editor, anchored on the nodes it read; each edit is
 // made at once on the node tree (so that a caller holding the nodes, such as
 // kyaml's framework, sees the result) and recorded as a splice of the text
-// the nodes were parsed from, so that the writer can change those few lines
+// the nodes were parsed from, so that the writer can change those few bytes
 // and give back every other byte as it came. The writer checks each splice
-// against the text and writes a document anew when its layout is beyond them
-// (flow style, multi-line values).
+// against the text, writes it in the document's own syntax (block YAML, flow
+// YAML or JSON), and writes a document anew when its layout is beyond a
+// splice (a multi-line value, a comment inside a flow mapping) or when an
+// edit had to copy what an alias or a merge key shares.
 type Changes struct {
 	items map[int][]splice // by item index; absent: unchanged
 }
@@ -53,25 +56,90 @@ type Entry struct {
 	Entries []Entry
 }
 
-// Insert puts entries first in mapping m, in their order: that is where a
-// line can be inserted without knowing where the mapping ends. Values are
-// written single-quoted, as kyaml's SetAnnotation writes them: some tools
-// misread a bare value that looks like a number.
+// Insert puts entries first in mapping m, in their order: that is where
+// they can be written without knowing where the mapping ends. Values are
+// strings, written quoted (single quotes in YAML, as kyaml's SetAnnotation
+// writes them: some tools misread a bare value that looks like a number).
 func (e Editor) Insert(m *yaml.Node, entries ...Entry) {
-	e.record(insertBefore(m, entryLines(entries)))
+	s := splice{op: spliceInsert, entries: entries, flow: m.Style&yaml.FlowStyle != 0}
+	switch {
+	case s.flow:
+		s.at = posOf(m)
+		if len(m.Content) > 0 {
+			s.first = posOf(m.Content[0])
+		}
+	case len(m.Content) > 0:
+		s.at = posOf(m.Content[0])
+	}
+	e.record(s)
 	m.Content = append(entryNodes(entries), m.Content...)
 }
 
 // Replace makes scalar v the string value.
 func (e Editor) Replace(v *yaml.Node, value string) {
-	e.record(replaceScalar(v, quoteValue(value)))
+	e.record(splice{op: spliceReplace, at: posOf(v), text: value})
 	v.Kind, v.Tag, v.Value, v.Style, v.Content = yaml.ScalarNode, yaml.NodeTagString, value, yaml.SingleQuotedStyle, nil
 }
 
 // Delete removes the entry whose key is m.Content[i].
 func (e Editor) Delete(m *yaml.Node, i int) {
-	e.record(deleteEntry(m.Content[i], m.Content[i+1]))
+	e.record(splice{op: spliceDelete, at: posOf(m.Content[i]), value: posOf(m.Content[i+1]), flow: m.Style&yaml.FlowStyle != 0})
 	m.Content = append(m.Content[:i], m.Content[i+2:]...)
+}
+
+// Unalias gives the entry of mapping m whose key is m.Content[i] a value of
+// its own: the alias there becomes a copy of the node it names, so that an
+// edit of it changes this place only. The document is written anew.
+func (e Editor) Unalias(m *yaml.Node, i int) *yaml.Node {
+	v := deepCopy(Deref(m.Content[i+1]))
+	m.Content[i+1] = v
+	e.record(splice{op: spliceRewrite})
+	return v
+}
+
+// Override gives mapping m an entry of its own for field, first, holding a
+// copy of the value a merge key brings in, so that an edit of it changes m
+// only and m keeps every value it had. The document is written anew.
+func (e Editor) Override(m *yaml.Node, field string) *yaml.Node {
+	v := deepCopy(Lookup(m, field))
+	m.Content = append([]*yaml.Node{scalarNode(field, 0), v}, m.Content...)
+	e.record(splice{op: spliceRewrite})
+	return v
+}
+
+// Expand makes the entries that the merge keys of mapping m bring in its
+// own, in place of the merge keys, so that any of them can be edited or
+// deleted in m alone. The document is written anew.
+func (e Editor) Expand(m *yaml.Node) {
+	entries := Entries(m)
+	content := make([]*yaml.Node, 0, 2*len(entries))
+	for _, en := range entries {
+		content = append(content, en[0], en[1])
+	}
+	for i := len(m.Content) / 2; i < len(content)/2; i++ {
+		content[2*i] = deepCopy(content[2*i])
+		content[2*i+1] = deepCopy(content[2*i+1])
+	}
+	m.Content = content
+	e.record(splice{op: spliceRewrite})
+}
+
+// deepCopy copies a tree without its anchors; an alias in it still names
+// the node it named.
+func deepCopy(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Anchor = ""
+	if n.Kind == yaml.AliasNode {
+		return &c
+	}
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, child := range n.Content {
+		c.Content[i] = deepCopy(child)
+	}
+	return &c
 }
 
 func entryNodes(entries []Entry) []*yaml.Node {
@@ -91,20 +159,132 @@ func scalarNode(value string, style yaml.Style) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: value, Style: style}
 }
 
-// entryLines writes entries as block YAML lines, nested two spaces deeper.
-func entryLines(entries []Entry) []string {
+// A splice is one edit expressed on the text the nodes were parsed from.
+// Splices are planned from node positions (yaml.Node Line and Column) when
+// the edit is made, and resolved against the text by the writer.
+type splice struct {
+	op spliceOp
+	// at is the node the splice is anchored on: the first key of the block
+	// mapping to insert into (a flow mapping itself), the scalar to
+	// replace, or the key to delete.
+	at textPos
+	// first is the first key of a flow mapping to insert into, if any.
+	first textPos
+	// value is the scalar after a key to delete.
+	value textPos
+	// flow says the mapping to insert into or delete from is in flow style
+	// ({...}, and every mapping of a JSON document).
+	flow bool
+	// entries to insert.
+	entries []Entry
+	// text is the string replacing the scalar at at.
+	text string
+}
+
+type spliceOp int
+
+const (
+	spliceInsert spliceOp = iota
+	spliceReplace
+	spliceDelete
+	// spliceRewrite marks a document that an edit made beyond splices: it is
+	// written anew.
+	spliceRewrite
+)
+
+// textPos is a node's position and the little of its form that is needed
+// to find where it ends.
+type textPos struct {
+	line, column int // 1-based, as yaml.Node has them
+	style        yaml.Style
+	kind         yaml.Kind
+	value        string
+	tagged       bool // has an anchor or an explicit tag, written before it
+}
+
+func posOf(n *yaml.Node) textPos {
+	return textPos{line: n.Line, column: n.Column, style: n.Style, kind: n.Kind, value: n.Value,
+		tagged: n.Anchor != "" || n.Style&yaml.TaggedStyle != 0}
+}
+
+// syntax writes entries and strings in the form of one document.
+type syntax struct {
+	json bool
+}
+
+func (sx syntax) key(k string) string {
+	if sx.json {
+		return jsonString(k)
+	}
+	return plainKey(k)
+}
+
+func (sx syntax) value(v string) string {
+	if sx.json {
+		return jsonString(v)
+	}
+	return quoteValue(v)
+}
+
+// colon is what stands between a key and its value: ": ", or ":" in
+// compact JSON.
+func (sx syntax) entry(k, v, colon string) string { return sx.key(k) + colon + v }
+
+// blockLines writes entries as block YAML lines, nested two spaces deeper.
+func (sx syntax) blockLines(entries []Entry) []string {
 	var lines []string
 	for _, en := range entries {
 		if en.Entries == nil {
-			lines = append(lines, plainKey(en.Key)+": "+quoteValue(en.Value))
+			lines = append(lines, sx.entry(en.Key, sx.value(en.Value), ": "))
 			continue
 		}
-		lines = append(lines, plainKey(en.Key)+":")
-		for _, l := range entryLines(en.Entries) {
+		lines = append(lines, sx.key(en.Key)+":")
+		for _, l := range sx.blockLines(en.Entries) {
 			lines = append(lines, "  "+l)
 		}
 	}
 	return lines
+}
+
+// inline writes entries on one line, as in {a: 'b', c: {d: 'e'}}, without
+// the outer braces; colon and comma are the separators of the document.
+func (sx syntax) inline(entries []Entry, colon, comma string) string {
+	parts := make([]string, len(entries))
+	for i, en := range entries {
+		if en.Entries == nil {
+			parts[i] = sx.entry(en.Key, sx.value(en.Value), colon)
+		} else {
+			parts[i] = sx.entry(en.Key, "{"+sx.inline(en.Entries, colon, comma)+"}", colon)
+		}
+	}
+	return strings.Join(parts, comma)
+}
+
+// lines writes entries one per line, nested mappings over several lines as
+// pretty-printed JSON has them: each line after the first starts with
+// indent, a level deeper by unit.
+func (sx syntax) lines(entries []Entry, indent, unit, newline string) string {
+	parts := make([]string, len(entries))
+	for i, en := range entries {
+		if en.Entries == nil {
+			parts[i] = sx.entry(en.Key, sx.value(en.Value), ": ")
+			continue
+		}
+		inner := indent + unit
+		parts[i] = sx.entry(en.Key, "{"+newline+inner+sx.lines(en.Entries, inner, unit, newline)+newline+indent+"}", ": ")
+	}
+	return strings.Join(parts, ","+newline+indent)
+}
+
+// jsonString writes a JSON string, with <, > and & as they are.
+func jsonString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		panic(err) // a string always encodes
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // quoteValue writes a string single-quoted.
@@ -130,74 +310,18 @@ func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// A splice is one edit expressed on the text the nodes were parsed from.
-// Splices are planned from node positions (yaml.Node Line and Column) when
-// the edit is made, and resolved against the text by the writer.
-type splice struct {
-	op spliceOp
-	// at is the node the splice is anchored on: the first key of the
-	// mapping to insert into, the scalar to replace, or the key to delete.
-	at textPos
-	// value is the scalar after a key to delete.
-	value textPos
-	// lines to insert, indented to at's column.
-	lines []string
-	// text replacing the scalar at at.
-	text string
-}
-
-type spliceOp int
-
-const (
-	spliceInsert spliceOp = iota
-	spliceReplace
-	spliceDelete
-)
-
-// textPos is a node's position and the little of its form that is needed
-// to find where it ends.
-type textPos struct {
-	line, column int // 1-based, as yaml.Node has them
-	style        yaml.Style
-	kind         yaml.Kind
-	value        string
-	tagged       bool // has an anchor or an explicit tag, written before it
-}
-
-func posOf(n *yaml.Node) textPos {
-	return textPos{line: n.Line, column: n.Column, style: n.Style, kind: n.Kind, value: n.Value,
-		tagged: n.Anchor != "" || n.Style&yaml.TaggedStyle != 0}
-}
-
-// insertBefore inserts lines at the start of mapping m, before its first key.
-// An empty mapping ({}) has no key to anchor on: the splice then fails to
-// resolve and the document is re-encoded.
-func insertBefore(m *yaml.Node, lines []string) splice {
-	s := splice{op: spliceInsert, lines: lines}
-	if len(m.Content) > 0 && m.Style&yaml.FlowStyle == 0 {
-		s.at = posOf(m.Content[0])
-	}
-	return s
-}
-
-func replaceScalar(v *yaml.Node, text string) splice {
-	return splice{op: spliceReplace, at: posOf(v), text: text}
-}
-
-func deleteEntry(k, v *yaml.Node) splice {
-	return splice{op: spliceDelete, at: posOf(k), value: posOf(v)}
-}
-
 // edit replaces text[start:end] with insert.
 type edit struct {
 	start, end int
 	insert     string
 }
 
-// lineIndex maps yaml.Node positions to byte offsets in a text.
+// lineIndex maps yaml.Node positions to byte offsets in a text, and knows
+// its syntax.
 type lineIndex struct {
 	text   string
 	starts []int // byte offset of each line
+	syntax syntax
 }
 
 func newLineIndex(text string) *lineIndex {
@@ -254,13 +378,22 @@ func (x *lineIndex) startsAfter(start int) int {
 	return start
 }
 
-// resolve turns splices into edits of x.text; ok is false when one of them
-// cannot be placed safely.
+// resolve turns splices into edits of x.text, written in the syntax of the
+// document; ok is false when one of them cannot be placed safely.
 func (x *lineIndex) resolve(splices []splice, edits []edit) ([]edit, bool) {
 	for _, s := range splices {
+		if s.op == spliceRewrite {
+			return edits, false
+		}
 		off, ok := x.offset(s.at.line, s.at.column)
 		if !ok || s.at.line == 0 {
 			return edits, false
+		}
+		if s.op == spliceInsert && s.flow {
+			if edits, ok = x.insertFlow(s, off, edits); !ok {
+				return edits, false
+			}
+			continue
 		}
 		// The text at the anchor must be the node the parser reported there:
 		// a one-line scalar with no anchor or tag. That is the check that the
@@ -286,33 +419,129 @@ func (x *lineIndex) resolve(splices []splice, edits []edit) ([]edit, bool) {
 				}
 				start = prev
 			}
-			newline := "\n"
-			if end := x.lineEnd(off); end >= 2 && x.text[end-2:end] == "\r\n" {
-				newline = "\r\n"
-			}
+			newline := x.newline(off)
 			var b strings.Builder
-			for _, l := range s.lines {
+			for _, l := range x.syntax.blockLines(s.entries) {
 				b.WriteString(indent)
 				b.WriteString(l)
 				b.WriteString(newline)
 			}
 			edits = append(edits, edit{start: start, end: start, insert: b.String()})
 		case spliceReplace:
-			edits = append(edits, edit{start: off, end: anchorEnd, insert: s.text})
+			edits = append(edits, edit{start: off, end: anchorEnd, insert: x.syntax.value(s.text)})
 		case spliceDelete:
-			start, ok := x.startsLine(off)
-			voff, vok := x.offset(s.value.line, s.value.column)
-			if !ok || !vok || s.value.line != s.at.line {
+			voff, ok := x.offset(s.value.line, s.value.column)
+			if !ok {
 				return edits, false
 			}
 			end, ok := x.scalarEnd(voff, s.value)
-			if !ok || strings.TrimSpace(x.text[end:x.lineEnd(end)]) != "" && !strings.HasPrefix(strings.TrimSpace(x.text[end:x.lineEnd(end)]), "#") {
+			if !ok {
+				return edits, false
+			}
+			if s.flow {
+				if edits, ok = x.deleteFlow(off, end, edits); !ok {
+					return edits, false
+				}
+				continue
+			}
+			start, ok := x.startsLine(off)
+			rest := strings.TrimSpace(x.text[end:x.lineEnd(end)])
+			if !ok || s.value.line != s.at.line || rest != "" && !strings.HasPrefix(rest, "#") {
 				return edits, false
 			}
 			edits = append(edits, edit{start: start, end: x.lineEnd(end)})
 		}
 	}
 	return edits, true
+}
+
+// insertFlow inserts entries first in the flow mapping whose "{" is at off:
+// on their own lines when the mapping has its first key on a line of its
+// own (pretty-printed JSON), else inline, with the document's separators.
+func (x *lineIndex) insertFlow(s splice, off int, edits []edit) ([]edit, bool) {
+	if off >= len(x.text) || x.text[off] != '{' {
+		return edits, false
+	}
+	if s.first.line == 0 {
+		// An empty mapping: between its braces.
+		end := x.skipSpace(off + 1)
+		if end >= len(x.text) || x.text[end] != '}' {
+			return edits, false
+		}
+		return append(edits, edit{start: off + 1, end: end, insert: x.syntax.inline(s.entries, ": ", ", ")}), true
+	}
+	first, ok := x.offset(s.first.line, s.first.column)
+	if !ok || x.skipSpace(off+1) != first {
+		return edits, false
+	}
+	keyEnd, ok := x.scalarEnd(first, s.first)
+	if !ok {
+		return edits, false
+	}
+	if start, own := x.startsLine(first); own && s.first.line > s.at.line {
+		indent := x.text[start:first]
+		outer, _ := x.startsLine(off)
+		unit := strings.Repeat(" ", max(2, len(indent)-(x.startsAfter(outer)-outer)))
+		newline := x.newline(first)
+		return append(edits, edit{start: first, end: first, insert: x.syntax.lines(s.entries, indent, unit, newline) + "," + newline + indent}), true
+	}
+	// Compact JSON ({"a":1}) gets compact separators.
+	colon, comma := ": ", ", "
+	if x.syntax.json && strings.HasPrefix(x.text[keyEnd:], ":") && !strings.HasPrefix(x.text[keyEnd:], ": ") {
+		colon, comma = ":", ","
+	}
+	return append(edits, edit{start: first, end: first, insert: x.syntax.inline(s.entries, colon, comma) + comma}), true
+}
+
+// deleteFlow deletes the entry of a flow mapping from its key at off to the
+// end of its value, with the comma after it, or before it when it is the
+// last; the only entry leaves {}. Only white space may stand between the
+// tokens (a comment is beyond this).
+func (x *lineIndex) deleteFlow(off, end int, edits []edit) ([]edit, bool) {
+	after := x.skipSpace(end)
+	if after >= len(x.text) {
+		return edits, false
+	}
+	if x.text[after] == ',' {
+		next := x.skipSpace(after + 1)
+		if next >= len(x.text) || x.text[next] == '#' {
+			return edits, false
+		}
+		return append(edits, edit{start: off, end: next}), true
+	}
+	if x.text[after] != '}' {
+		return edits, false
+	}
+	before := off
+	for before > 0 && isSpace(x.text[before-1]) {
+		before--
+	}
+	switch {
+	case before > 0 && x.text[before-1] == ',':
+		return append(edits, edit{start: before - 1, end: end}), true
+	case before > 0 && x.text[before-1] == '{':
+		return append(edits, edit{start: before, end: after}), true
+	}
+	return edits, false
+}
+
+// skipSpace is the offset of the first character from off on that is not
+// white space.
+func (x *lineIndex) skipSpace(off int) int {
+	for off < len(x.text) && isSpace(x.text[off]) {
+		off++
+	}
+	return off
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// newline is the line ending of the line holding off.
+func (x *lineIndex) newline(off int) string {
+	if end := x.lineEnd(off); end >= 2 && x.text[end-2:end] == "\r\n" {
+		return "\r\n"
+	}
+	return "\n"
 }
 
 // scalarEnd finds the end of a one-line scalar that starts at off. Block
@@ -353,11 +582,11 @@ func (x *lineIndex) scalarEnd(off int, p textPos) (int, bool) {
 		if p.value == "" || !strings.HasPrefix(rest, p.value) {
 			return 0, false
 		}
-		// A plain scalar ends at the end of the line, at a comment, or, for a
-		// key, at its colon.
+		// A plain scalar ends at the end of the line, at a comment, for a
+		// key at its colon, and in a flow collection at a comma or bracket.
 		tail := rest[len(p.value):]
 		t := strings.TrimLeft(tail, " \t")
-		if t == "" || t == "\n" || t == "\r\n" || strings.HasPrefix(t, ":") || strings.HasPrefix(t, "#") && len(t) < len(tail) {
+		if t == "" || t == "\n" || t == "\r\n" || strings.HasPrefix(t, "#") && len(t) < len(tail) || t != "" && strings.ContainsRune(":,}]", rune(t[0])) {
 			return off + len(p.value), true
 		}
 	}

@@ -187,7 +187,7 @@ func TestEditLayouts(t *testing.T) {
 	// at finds the mapping or value to edit: a field path from the root.
 	at := func(n *yaml.Node, path ...string) *yaml.Node {
 		for _, p := range path {
-			n = Own(n, p)
+			n = Lookup(n, p)
 		}
 		return n
 	}
@@ -258,13 +258,45 @@ spec:
 		spliced: true,
 		want:    []string{"      annotations:\r\n", "        checksum/config: 'abc'\r\n      labels: {app: web}\r\n"},
 	}, {
-		name:   "a flow mapping is written anew",
+		name:   "insert into a flow mapping, inline",
 		target: "kind: Deployment\nspec:\n  template:\n    metadata: {labels: {app: web}}\n",
 		edit: func(e Editor, root *yaml.Node) {
 			e.Insert(at(root, "spec", "template", "metadata"), annotations("abc"))
 		},
+		spliced: true,
+		want:    []string{"    metadata: {annotations: {checksum/config: 'abc'}, labels: {app: web}}\n"},
+	}, {
+		name:   "insert into an empty flow mapping",
+		target: "kind: Deployment\nmetadata:\n  annotations: { }\n",
+		edit: func(e Editor, root *yaml.Node) {
+			e.Insert(at(root, "metadata", "annotations"), Entry{Key: "a", Value: "1"})
+		},
+		spliced: true,
+		want:    []string{"  annotations: {a: '1'}\n"},
+	}, {
+		name:    "delete from a flow mapping: the first entry",
+		target:  "kind: Deployment\nmetadata:\n  annotations: {a: '1', b: \"2\", c: 3}\n",
+		edit:    func(e Editor, root *yaml.Node) { e.Delete(at(root, "metadata", "annotations"), 0) },
+		spliced: true,
+		want:    []string{"  annotations: {b: \"2\", c: 3}\n"},
+	}, {
+		name:    "delete from a flow mapping: the last entry",
+		target:  "kind: Deployment\nmetadata:\n  annotations: {a: '1', b: \"2\", c: 3}\n",
+		edit:    func(e Editor, root *yaml.Node) { e.Delete(at(root, "metadata", "annotations"), 4) },
+		spliced: true,
+		want:    []string{"  annotations: {a: '1', b: \"2\"}\n"},
+	}, {
+		name:    "delete from a flow mapping: the only entry",
+		target:  "kind: Deployment\nmetadata:\n  annotations: { a: x }\n",
+		edit:    func(e Editor, root *yaml.Node) { e.Delete(at(root, "metadata", "annotations"), 0) },
+		spliced: true,
+		want:    []string{"  annotations: {}\n"},
+	}, {
+		name:    "a comment inside a flow mapping is beyond a splice",
+		target:  "kind: Deployment\nmetadata:\n  annotations: {a: x, # why\n    b: y}\n",
+		edit:    func(e Editor, root *yaml.Node) { e.Delete(at(root, "metadata", "annotations"), 0) },
 		spliced: false,
-		want:    []string{"checksum/config: 'abc'"},
+		want:    []string{"b: y"},
 	}, {
 		name:   "a multi-line value is written anew",
 		target: "kind: Deployment\nmetadata:\n  annotations:\n    checksum/config: |\n      old\n",
@@ -273,6 +305,33 @@ spec:
 		},
 		spliced: false,
 		want:    []string{"checksum/config: 'new'"},
+	}, {
+		name:   "an alias made a value of its own is written anew, the anchor kept",
+		target: "kind: Deployment\nmetadata: &m\n  labels: {app: web}\nspec:\n  template:\n    metadata: *m\n",
+		edit: func(e Editor, root *yaml.Node) {
+			tpl := at(root, "spec", "template")
+			e.Insert(e.Unalias(tpl, 0), annotations("abc"))
+		},
+		spliced: false,
+		want:    []string{"metadata: &m\n  labels: {app: web}\n", "    metadata:\n      annotations:\n        checksum/config: 'abc'\n      labels: {app: web}\n"},
+	}, {
+		name:   "a merged mapping overridden keeps what it merged",
+		target: "kind: Deployment\nbase: &b\n  annotations: {team: a}\nmetadata:\n  <<: *b\n  name: web\n",
+		edit: func(e Editor, root *yaml.Node) {
+			e.Insert(e.Override(at(root, "metadata"), "annotations"), Entry{Key: "k", Value: "v"})
+		},
+		spliced: false,
+		want:    []string{"metadata:\n  annotations: {k: 'v', team: a}\n  <<: *b\n"},
+	}, {
+		name:   "a mapping expanded holds its merged entries as its own",
+		target: "kind: Deployment\nbase: &b {team: a, x: y}\nmetadata:\n  annotations:\n    <<: *b\n    own: o\n",
+		edit: func(e Editor, root *yaml.Node) {
+			a := at(root, "metadata", "annotations")
+			e.Expand(a)
+			e.Delete(a, 4)
+		},
+		spliced: false,
+		want:    []string{"  annotations:\n    own: o\n    team: a\n"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -299,9 +358,9 @@ spec:
 				rest = rest[i+len(w):]
 			}
 			if tt.spliced {
-				// Every input line is still there but the one replaced or deleted.
+				// Every input line is still there but the one edited.
 				for _, l := range strings.SplitAfter(string(input), "\n") {
-					if !strings.Contains(got, l) && !strings.Contains(l, "checksum/config") && !strings.Contains(l, "gone") {
+					if !strings.Contains(got, l) && !strings.Contains(l, "checksum/config") && !strings.Contains(l, "gone") && !strings.Contains(l, "{") {
 						t.Errorf("input line %q is gone from the output:\n%s", l, got)
 					}
 				}
@@ -426,10 +485,13 @@ items:
   - kind: Other
     metadata: {name: c}   # odd spacing, kept
   - kind: Deployment
-    metadata: {name: flow}
+    metadata: {name: folded}
     spec:
       template:
-        metadata: {labels: {app: flow}}
+        metadata:
+          annotations:
+            checksum/config: >-
+              old
   # about the next item
   - kind: Deployment
     metadata: {name: block}
@@ -443,9 +505,11 @@ items:
 		t.Fatal(err)
 	}
 	changes := NewChanges()
-	for i := 1; i <= 2; i++ {
-		changes.Item(i).Insert(Lookup(Lookup(Lookup(in.Items[i].YNode(), "spec"), "template"), "metadata"), annotations("abc"))
+	metadata := func(i int) *yaml.Node {
+		return Lookup(Lookup(Lookup(in.Items[i].YNode(), "spec"), "template"), "metadata")
 	}
+	changes.Item(1).Replace(Lookup(Lookup(metadata(1), "annotations"), "checksum/config"), "abc")
+	changes.Item(2).Insert(metadata(2), annotations("abc"))
 	got := string(requireReadsBack(t, in, changes))
 	if in.reencoded != 1 {
 		t.Errorf("%d items written anew, want 1", in.reencoded)

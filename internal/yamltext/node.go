@@ -3,8 +3,12 @@ package yamltext
 import "sigs.k8s.io/kustomize/kyaml/yaml"
 
 // The accessors below read plain YAML nodes the way every layer of the
-// program reads them: they follow aliases, and a field of the wrong shape
-// reads as absent. Input is untrusted, so none of them panics on any tree.
+// program reads them, and the way the API server's YAML reader does: they
+// follow aliases and merge keys (<<: *base, <<: [*a, *b]; a key of the
+// mapping itself wins over a merged one, and an earlier merged mapping over
+// a later one), and a field of the wrong shape reads as absent. Input is
+// untrusted, so none of them panics on any tree, and merges are followed to
+// a bounded depth, so that a merge of a merge of ... stays cheap.
 
 // Deref follows a YAML alias to the node it names.
 func Deref(n *yaml.Node) *yaml.Node {
@@ -14,19 +18,118 @@ func Deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// Lookup is the value of field in mapping n, aliases followed; nil when n
-// is not a mapping or has no such field.
+// Lookup is the value of field in mapping n, aliases and merge keys
+// followed; nil when n is not a mapping or has no such field.
 func Lookup(n *yaml.Node, field string) *yaml.Node {
+	return lookup(n, field, 0)
+}
+
+// maxMergeDepth bounds how deep merges of merges are followed.
+const maxMergeDepth = 16
+
+func lookup(n *yaml.Node, field string, depth int) *yaml.Node {
 	n = Deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
+	merges := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == field {
+		if k := n.Content[i]; IsMerge(k) {
+			merges = true
+		} else if k.Value == field {
 			return Deref(n.Content[i+1])
 		}
 	}
+	if !merges || depth >= maxMergeDepth {
+		return nil
+	}
+	for _, m := range mergedMaps(n) {
+		if v := lookup(m, field, depth+1); v != nil {
+			return v
+		}
+	}
 	return nil
+}
+
+// IsMerge says whether a mapping key is the merge key <<.
+func IsMerge(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Tag == "!!merge"
+}
+
+// mergedMaps are the mappings that the merge keys of mapping n bring in, in
+// the order they take precedence.
+func mergedMaps(n *yaml.Node) []*yaml.Node {
+	var maps []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if !IsMerge(n.Content[i]) {
+			continue
+		}
+		switch v := Deref(n.Content[i+1]); v.Kind {
+		case yaml.MappingNode:
+			maps = append(maps, v)
+		case yaml.SequenceNode:
+			for _, e := range v.Content {
+				if e = Deref(e); e.Kind == yaml.MappingNode {
+					maps = append(maps, e)
+				}
+			}
+		}
+	}
+	return maps
+}
+
+// HasMerge says whether mapping n has a merge key of its own.
+func HasMerge(n *yaml.Node) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if IsMerge(n.Content[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Entries are the key and value nodes of mapping n as a reader sees them:
+// its own keys first, in order, then those its merge keys bring in that it
+// does not have. Values are dereferenced; nil when n is not a mapping.
+func Entries(n *yaml.Node) [][2]*yaml.Node {
+	n = Deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	entries := make([][2]*yaml.Node, 0, len(n.Content)/2)
+	var seen map[string]bool
+	appendEntries(&entries, &seen, n, 0)
+	return entries
+}
+
+func appendEntries(entries *[][2]*yaml.Node, seen *map[string]bool, n *yaml.Node, depth int) {
+	merges := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if IsMerge(k) {
+			merges = true
+			continue
+		}
+		if *seen != nil {
+			if (*seen)[k.Value] {
+				continue
+			}
+			(*seen)[k.Value] = true
+		}
+		*entries = append(*entries, [2]*yaml.Node{k, Deref(n.Content[i+1])})
+	}
+	if !merges || depth >= maxMergeDepth {
+		return
+	}
+	if *seen == nil {
+		*seen = make(map[string]bool, len(*entries))
+		for _, e := range *entries {
+			(*seen)[e[0].Value] = true
+		}
+	}
+	for _, m := range mergedMaps(n) {
+		appendEntries(entries, seen, m, depth+1)
+	}
 }
 
 // Own is the value node of field as it is written in mapping n, nil when
@@ -84,10 +187,11 @@ func StringMap(n *yaml.Node, field string) map[string]string {
 	if m == nil {
 		return nil
 	}
-	out := make(map[string]string, len(m.Content)/2)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if v := Deref(m.Content[i+1]); v.Kind == yaml.ScalarNode {
-			out[m.Content[i].Value] = v.Value
+	entries := Entries(m)
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		if e[1].Kind == yaml.ScalarNode {
+			out[e[0].Value] = e[1].Value
 		}
 	}
 	return out

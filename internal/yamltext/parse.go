@@ -2,7 +2,9 @@ package yamltext
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -52,18 +54,86 @@ func decodeChunks(chunks []chunk, size int) (docs [][]*yaml.Node, errs []error) 
 }
 
 // decodeChunk parses the documents of one chunk, a large ResourceList on
-// several cores.
+// several cores, and refuses a mapping with a key twice, as the API server
+// does (the YAML library takes the last silently).
 func decodeChunk(c chunk, workers int) ([]*yaml.Node, error) {
-	if len(c.text) >= parallelMin && workers > 1 {
-		if doc, ok := decodeListParallel(c.text, workers); ok {
-			return []*yaml.Node{doc}, nil
+	text := parseable(c.text)
+	var docs []*yaml.Node
+	if len(text) >= parallelMin && workers > 1 {
+		if doc, ok := decodeListParallel(text, workers); ok {
+			docs = []*yaml.Node{doc}
 		}
 	}
-	docs, err := decodeAll(c.text)
-	if err != nil {
-		return nil, syntaxError(err, c)
+	if docs == nil {
+		var err error
+		if docs, err = decodeAll(text); err != nil {
+			return nil, syntaxError(err, c)
+		}
+	}
+	for _, d := range docs {
+		if dup, first := duplicateKey(d); dup != nil {
+			return nil, fmt.Errorf("input is not valid YAML: line %d: mapping key %q already defined at line %d", c.line+dup.Line-1, dup.Value, c.line+first.Line-1)
+		}
 	}
 	return docs, nil
+}
+
+// yamlVersion finds a %YAML 1.x directive of a version other than 1.1.
+var yamlVersion = regexp.MustCompile(`(?m)^%YAML 1\.[02-9]\b`)
+
+// parseable is text as the YAML library takes it: it refuses any %YAML
+// directive but 1.1, where YAML 1.2 is what Kubernetes manifests are written
+// in. The directive is rewritten as 1.1, in as many bytes, so that every
+// position stays where it was; the text itself is kept for the output.
+func parseable(text string) string {
+	if !strings.HasPrefix(text, "%") && !strings.Contains(text, "\n%YAML") {
+		return text
+	}
+	return yamlVersion.ReplaceAllString(text, "%YAML 1.1")
+}
+
+// duplicateKey finds a mapping key given twice in the tree under n, with
+// its first occurrence; aliases are not followed (their target is checked
+// where it stands). Small mappings, nearly all of them, are compared pair by
+// pair, without allocating.
+func duplicateKey(n *yaml.Node) (dup, first *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		if len(n.Content) <= 32 {
+			for i := 2; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				for j := 0; j < i; j += 2 {
+					if sameKey(n.Content[j], k) {
+						return k, n.Content[j]
+					}
+				}
+			}
+		} else {
+			seen := make(map[string]*yaml.Node, len(n.Content)/2)
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if k.Kind != yaml.ScalarNode {
+					continue
+				}
+				key := k.Tag + "\x00" + k.Value
+				if f, ok := seen[key]; ok {
+					return k, f
+				}
+				seen[key] = k
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if c.Kind != yaml.AliasNode {
+			if dup, first := duplicateKey(c); dup != nil {
+				return dup, first
+			}
+		}
+	}
+	return nil, nil
+}
+
+func sameKey(a, b *yaml.Node) bool {
+	return a.Kind == yaml.ScalarNode && b.Kind == yaml.ScalarNode && a.Value == b.Value && a.Tag == b.Tag
 }
 
 func decodeAll(text string) ([]*yaml.Node, error) {

@@ -2,6 +2,7 @@ package yamltext
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -33,6 +34,9 @@ type Stream struct {
 	// reencoded counts the items the last Write wrote anew, their layout
 	// being beyond a splice; the tests watch it.
 	reencoded int
+	// bom is set when the input began with a UTF-8 byte order mark, which
+	// the output keeps.
+	bom bool
 }
 
 var (
@@ -44,7 +48,7 @@ var (
 // object (a YAML map); errors say which document and line is at fault.
 func Read(data []byte) (*Stream, error) {
 	text := string(bytes.TrimPrefix(data, utf8BOM))
-	in := &Stream{size: len(text)}
+	in := &Stream{size: len(text), bom: len(text) < len(data)}
 	var docs []*yaml.Node
 	chunks := splitDocuments(text)
 	parsed, errs := decodeChunks(chunks, len(text))
@@ -118,13 +122,17 @@ func (in *Stream) readResourceList(rl *yaml.RNode) error {
 	return nil
 }
 
-// chunk is the text between two "---" lines.
+// chunk is the text between two "---" lines, with the directives (%YAML,
+// %TAG) before the first of them.
 type chunk struct {
 	// separator is the "---" line before the chunk, "" for the first.
 	separator string
 	text      string
 	line      int   // line of the chunk's first line in the input
 	items     []int // the items decoded from text, usually one
+	// json is set when the text is one JSON object (JSON is YAML): edits
+	// are then written in JSON, and so is the document written anew.
+	json bool
 }
 
 // splitDocuments cuts a stream at "---" lines (with nothing but a comment
@@ -140,15 +148,42 @@ func splitDocuments(text string) []chunk {
 		if end >= 0 {
 			next = pos + end + 1
 		}
-		if isSeparator(text[pos:next]) {
-			chunks = append(chunks, chunk{separator: separator, text: text[start:pos], line: startLine})
+		// Directives belong to the document that the "---" after them
+		// starts: the separator stays in the chunk.
+		if isSeparator(text[pos:next]) && !onlyDirectives(text[start:pos]) {
+			chunks = append(chunks, newChunk(separator, text[start:pos], startLine))
 			separator = text[pos:next]
 			start, startLine = next, line+1
 		}
 		pos = next
 		line++
 	}
-	return append(chunks, chunk{separator: separator, text: text[start:], line: startLine})
+	return append(chunks, newChunk(separator, text[start:], startLine))
+}
+
+func newChunk(separator, text string, line int) chunk {
+	return chunk{separator: separator, text: text, line: line, json: isJSON(text)}
+}
+
+// onlyDirectives is true for text of directives (%YAML, %TAG), comments
+// and blank lines, with at least one directive.
+func onlyDirectives(text string) bool {
+	directive := false
+	for _, l := range strings.Split(text, "\n") {
+		switch l = strings.TrimSpace(l); {
+		case strings.HasPrefix(l, "%"):
+			directive = true
+		case l != "" && !strings.HasPrefix(l, "#"):
+			return false
+		}
+	}
+	return directive
+}
+
+// isJSON is true for a text that is one JSON object.
+func isJSON(text string) bool {
+	t := strings.TrimSpace(text)
+	return strings.HasPrefix(t, "{") && json.Valid([]byte(t))
 }
 
 func isSeparator(line string) bool {

@@ -22,6 +22,9 @@ func (in *Stream) Write(w io.Writer, results framework.Results, changes *Changes
 	in.reencoded = 0
 	var out bytes.Buffer
 	out.Grow(in.size + 4096)
+	if in.bom {
+		out.Write(utf8BOM)
+	}
 	if in.ResourceList {
 		edits, ok, err := in.spliceResourceList(results, changes)
 		if err != nil {
@@ -37,7 +40,13 @@ func (in *Stream) Write(w io.Writer, results framework.Results, changes *Changes
 		}
 		if !ok {
 			in.reencoded = len(in.Items)
-			return in.writeResourceList(w, results)
+			out.Reset()
+			if in.bom {
+				out.Write(utf8BOM)
+			}
+			if err := in.writeResourceList(&out, results); err != nil {
+				return err
+			}
 		}
 		_, err = w.Write(out.Bytes())
 		return err
@@ -56,16 +65,7 @@ func (in *Stream) Write(w io.Writer, results framework.Results, changes *Changes
 			out.Truncate(mark)
 		}
 		in.reencoded += len(c.items)
-		enc := yaml.NewEncoder(&out)
-		if yaml.DeriveSeqIndentStyle(c.text) == string(yaml.WideSequenceStyle) {
-			enc.DefaultSeqIndent()
-		}
-		for _, i := range c.items {
-			if err := enc.Encode(in.Items[i].Document()); err != nil {
-				return err
-			}
-		}
-		if err := enc.Close(); err != nil {
+		if err := in.rewriteChunk(&out, c); err != nil {
 			return err
 		}
 	}
@@ -73,9 +73,113 @@ func (in *Stream) Write(w io.Writer, results framework.Results, changes *Changes
 	return err
 }
 
+// rewriteChunk writes the documents of a chunk anew: its directives and
+// "---", then the documents through the YAML library (in JSON, with the
+// text's indentation, for a JSON document), then the "..." line that ended
+// it, if any, and what follows.
+func (in *Stream) rewriteChunk(out *bytes.Buffer, c chunk) error {
+	head, body := splitDirectives(c.text)
+	tail := documentEnd(body)
+	out.WriteString(head)
+	if c.json {
+		for _, i := range c.items {
+			writeJSON(out, in.Items[i].YNode(), body)
+		}
+	} else {
+		enc := yaml.NewEncoder(out)
+		if yaml.DeriveSeqIndentStyle(body) == string(yaml.WideSequenceStyle) {
+			enc.DefaultSeqIndent()
+		}
+		for _, i := range c.items {
+			doc := in.Items[i].Document()
+			restore := plainMergeKeys(doc)
+			unsaid := withoutComments(doc, head, tail)
+			err := enc.Encode(doc)
+			unsaid()
+			restore()
+			if err != nil {
+				return err
+			}
+		}
+		if err := enc.Close(); err != nil {
+			return err
+		}
+	}
+	out.WriteString(tail)
+	return nil
+}
+
+// withoutComments takes out of doc, until restore is called, the comments
+// that the head and the tail of its chunk write already: the parser gives
+// the comment of a "--- # ..." line to the first key, and the comments
+// after a "..." line to the document.
+func withoutComments(doc *yaml.Node, head, tail string) (restore func()) {
+	var undo []func()
+	if _, comment, ok := strings.Cut(lastLine(head), "#"); ok && len(doc.Content) == 1 && len(doc.Content[0].Content) > 0 {
+		k := doc.Content[0].Content[0]
+		was, c := k.HeadComment, "#"+strings.TrimRight(comment, " \r\n")
+		if was == c || strings.HasPrefix(was, c+"\n") {
+			k.HeadComment = strings.TrimPrefix(strings.TrimPrefix(was, c), "\n")
+			undo = append(undo, func() { k.HeadComment = was })
+		}
+	}
+	if tail != "" {
+		was := doc.FootComment
+		doc.FootComment = ""
+		undo = append(undo, func() { doc.FootComment = was })
+	}
+	return func() {
+		for _, u := range undo {
+			u()
+		}
+	}
+}
+
+func lastLine(text string) string {
+	text = strings.TrimRight(text, "\n")
+	return text[strings.LastIndexByte(text, '\n')+1:]
+}
+
+// splitDirectives cuts a chunk after its directives and their "---" line.
+func splitDirectives(text string) (head, body string) {
+	if !strings.HasPrefix(text, "%") && !strings.HasPrefix(text, "#") {
+		return "", text
+	}
+	for pos := 0; pos < len(text); {
+		end := strings.IndexByte(text[pos:], '\n')
+		next := len(text)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		if isSeparator(text[pos:next]) {
+			return text[:next], text[next:]
+		}
+		pos = next
+	}
+	return "", text
+}
+
+// documentEnd is the text from the "..." line that ends a document on, ""
+// when there is none.
+func documentEnd(text string) string {
+	for pos := 0; pos < len(text); {
+		end := strings.IndexByte(text[pos:], '\n')
+		next := len(text)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		if l := strings.TrimRight(text[pos:next], " \t\r\n"); l == "..." || strings.HasPrefix(l, "... ") {
+			return text[pos:]
+		}
+		pos = next
+	}
+	return ""
+}
+
 // spliceChunk places the changes of a stream document in its text.
 func (in *Stream) spliceChunk(c chunk, changes *Changes) ([]edit, bool) {
 	x := newLineIndex(c.text)
+	x.syntax.json = c.json
 	var edits []edit
 	for _, i := range c.items {
 		var ok bool
@@ -201,7 +305,10 @@ func reencodeItem(x *lineIndex, item *yaml.Node, end int, node *yaml.RNode) (edi
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
-	if err := enc.Encode(node.YNode()); err != nil {
+	restore := plainMergeKeys(node.YNode())
+	err := enc.Encode(node.YNode())
+	restore()
+	if err != nil {
 		return edit{}, false, err
 	}
 	if err := enc.Close(); err != nil {
@@ -261,8 +368,36 @@ func (in *Stream) writeResourceList(w io.Writer, results framework.Results) erro
 	}
 	list.Content = append(list.Content, scalar("items"), items)
 	enc := yaml.NewEncoder(w)
-	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{list}}); err != nil {
+	restore := plainMergeKeys(list)
+	err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{list}})
+	restore()
+	if err != nil {
 		return err
 	}
 	return enc.Close()
+}
+
+// plainMergeKeys clears the tag of every merge key under n until restore is
+// called: the YAML library writes a merge key it read as "!!merge <<",
+// which readers that know no YAML 1.1 tags refuse; untagged, "<<" is read
+// back as the merge key it was.
+func plainMergeKeys(n *yaml.Node) (restore func()) {
+	var keys []*yaml.Node
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 0 && IsMerge(c) {
+				keys = append(keys, c)
+				c.Tag = ""
+			} else if c.Kind != yaml.AliasNode {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return func() {
+		for _, k := range keys {
+			k.Tag = "!!merge"
+		}
+	}
 }
