@@ -474,6 +474,12 @@ func (x *lineIndex) insertFlow(s splice, off int, edits []edit) ([]edit, bool) {
 	if !ok || x.skipSpace(off+1) != first {
 		return edits, false
 	}
+	// A flow mapping written as JSON inside YAML (a JSON document that an
+	// orchestrator put in a ResourceList) takes its entries as JSON too.
+	sx := x.syntax
+	if s.first.style == yaml.DoubleQuotedStyle {
+		sx.json = true
+	}
 	keyEnd, ok := x.scalarEnd(first, s.first)
 	if !ok {
 		return edits, false
@@ -483,14 +489,14 @@ func (x *lineIndex) insertFlow(s splice, off int, edits []edit) ([]edit, bool) {
 		outer, _ := x.startsLine(off)
 		unit := strings.Repeat(" ", max(2, len(indent)-(x.startsAfter(outer)-outer)))
 		newline := x.newline(first)
-		return append(edits, edit{start: first, end: first, insert: x.syntax.lines(s.entries, indent, unit, newline) + "," + newline + indent}), true
+		return append(edits, edit{start: first, end: first, insert: sx.lines(s.entries, indent, unit, newline) + "," + newline + indent}), true
 	}
 	// Compact JSON ({"a":1}) gets compact separators.
 	colon, comma := ": ", ", "
-	if x.syntax.json && strings.HasPrefix(x.text[keyEnd:], ":") && !strings.HasPrefix(x.text[keyEnd:], ": ") {
+	if sx.json && strings.HasPrefix(x.text[keyEnd:], ":") && !strings.HasPrefix(x.text[keyEnd:], ": ") {
 		colon, comma = ":", ","
 	}
-	return append(edits, edit{start: first, end: first, insert: x.syntax.inline(s.entries, colon, comma) + comma}), true
+	return append(edits, edit{start: first, end: first, insert: sx.inline(s.entries, colon, comma) + comma}), true
 }
 
 // deleteFlow deletes the entry of a flow mapping from its key at off to the
@@ -548,10 +554,14 @@ func (x *lineIndex) newline(off int) string {
 // scalars, multi-line values and anything with a tag or anchor are left to
 // the encoder.
 func (x *lineIndex) scalarEnd(off int, p textPos) (int, bool) {
+	rest := x.text[off:x.lineEnd(off)]
+	// A merge key as the YAML library and Helm write it: "!!merge <<".
+	if p.kind == yaml.ScalarNode && p.value == "<<" && strings.HasPrefix(rest, "!!merge <<") {
+		return off + len("!!merge <<"), true
+	}
 	if p.kind != yaml.ScalarNode || p.tagged {
 		return 0, false
 	}
-	rest := x.text[off:x.lineEnd(off)]
 	switch p.style {
 	case yaml.DoubleQuotedStyle:
 		if !strings.HasPrefix(rest, `"`) {

@@ -292,6 +292,12 @@ spec:
 		spliced: true,
 		want:    []string{"  annotations: {}\n"},
 	}, {
+		name:    "insert above a merge key written as Helm and kyaml write it",
+		target:  "kind: Deployment\nbase: &b {team: a}\nmetadata:\n  !!merge <<: *b\n  name: web\n",
+		edit:    func(e Editor, root *yaml.Node) { e.Insert(at(root, "metadata"), annotations("abc")) },
+		spliced: true,
+		want:    []string{"metadata:\n  annotations:\n    checksum/config: 'abc'\n  !!merge <<: *b\n"},
+	}, {
 		name:    "a comment inside a flow mapping is beyond a splice",
 		target:  "kind: Deployment\nmetadata:\n  annotations: {a: x, # why\n    b: y}\n",
 		edit:    func(e Editor, root *yaml.Node) { e.Delete(at(root, "metadata", "annotations"), 0) },

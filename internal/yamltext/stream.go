@@ -149,8 +149,16 @@ func splitDocuments(text string) []chunk {
 			next = pos + end + 1
 		}
 		// Directives belong to the document that the "---" after them
-		// starts: the separator stays in the chunk.
+		// starts: the separator stays in their chunk, which the document
+		// before them (ended by "...") does not hold.
 		if isSeparator(text[pos:next]) && !onlyDirectives(text[start:pos]) {
+			if d, dLine := directivesBefore(text, start, pos, line); d < pos {
+				chunks = append(chunks, newChunk(separator, text[start:d], startLine))
+				separator, start, startLine = "", d, dLine
+				pos = next
+				line++
+				continue
+			}
 			chunks = append(chunks, newChunk(separator, text[start:pos], startLine))
 			separator = text[pos:next]
 			start, startLine = next, line+1
@@ -159,6 +167,35 @@ func splitDocuments(text string) []chunk {
 		line++
 	}
 	return append(chunks, newChunk(separator, text[start:], startLine))
+}
+
+// directivesBefore finds, in text[start:pos] which ends at the line before
+// a "---" line (line pos), the directives (%YAML, %TAG) that the "---"
+// closes after a document ended by "...": it returns where they begin and
+// their first line, or pos when there are none.
+func directivesBefore(text string, start, pos, line int) (int, int) {
+	d, dLine, seen := pos, line, false
+	for d > start {
+		prev := strings.LastIndexByte(text[:d-1], '\n') + 1
+		if prev < start {
+			prev = start
+		}
+		l := strings.TrimSpace(text[prev:d])
+		switch {
+		case strings.HasPrefix(l, "%"):
+			seen = true
+		case l == "" || strings.HasPrefix(l, "#"):
+		case l == "..." || strings.HasPrefix(l, "... "):
+			if seen {
+				return d, dLine
+			}
+			return pos, line
+		default:
+			return pos, line
+		}
+		d, dLine = prev, dLine-1
+	}
+	return pos, line
 }
 
 func newChunk(separator, text string, line int) chunk {
