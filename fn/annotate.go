@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -12,10 +11,10 @@ import (
 )
 
 // annotationChange is what a target's annotations must become: keys to set
-// and, in perSource mode, the prefixes whose other keys are stale.
+// and keys of confighash's to remove.
 type annotationChange struct {
-	set        map[string]string
-	stalePrefs []string
+	set    map[string]string
+	remove []string
 }
 
 // apply is the one place that writes annotations. It asks for only what
@@ -37,12 +36,18 @@ func (c annotationChange) apply(e yamltext.Editor, tpl *yaml.RNode) (bool, error
 		}
 	}
 
+	if annotations != nil && yamltext.HasMerge(annotations) && slices.ContainsFunc(c.remove, func(k string) bool { return yamltext.Lookup(annotations, k) != nil }) {
+		// A key a merge brings in cannot be deleted from this mapping
+		// alone: its merged entries become its own.
+		e.Expand(annotations)
+		changed = true
+	}
 	if annotations != nil {
 		// From the last entry back, so that deleting one leaves the indexes
 		// of those still to look at as they were.
 		for i := len(annotations.Content) - 2; i >= 0; i -= 2 {
 			key := annotations.Content[i].Value
-			if _, keep := c.set[key]; keep || !c.isStale(key) {
+			if _, keep := c.set[key]; keep || !slices.Contains(c.remove, key) {
 				continue
 			}
 			e.Delete(annotations, i)
@@ -77,21 +82,14 @@ func (c annotationChange) apply(e yamltext.Editor, tpl *yaml.RNode) (bool, error
 	return true, nil
 }
 
-func (c annotationChange) isStale(key string) bool {
-	for _, p := range c.stalePrefs {
-		if strings.HasPrefix(key, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// childMap returns the mapping under field, or nil when the field is missing
-// or null. A null field is removed, to be written anew with the rest.
-// Anything else cannot hold annotations.
+// childMap returns the mapping under field for this object alone, or nil
+// when the field is missing or null. A null field is removed, to be written
+// anew with the rest. A mapping that an alias or a merge key shares with
+// other places is copied first, so that writing to it changes this place
+// only and keeps every value it had. Anything else cannot hold annotations.
 func childMap(e yamltext.Editor, n *yaml.Node, field string, changed *bool) (*yaml.Node, error) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value != field {
+		if yamltext.IsMerge(n.Content[i]) || n.Content[i].Value != field {
 			continue
 		}
 		switch v := n.Content[i+1]; {
@@ -99,13 +97,21 @@ func childMap(e yamltext.Editor, n *yaml.Node, field string, changed *bool) (*ya
 			e.Delete(n, i)
 			*changed = true
 			return nil, nil
-		case v.Kind == yaml.AliasNode:
-			return nil, fmt.Errorf("field %s is a YAML alias (*%s), which confighash does not write through", field, v.Value)
-		case v.Kind != yaml.MappingNode:
-			return nil, fmt.Errorf("field %s is not a map but a YAML %s", field, yamltext.KindName(v))
+		case v.Kind == yaml.AliasNode && yamltext.Deref(v).Kind == yaml.MappingNode:
+			*changed = true
+			return e.Unalias(n, i), nil
+		case yamltext.Deref(v).Kind != yaml.MappingNode:
+			return nil, fmt.Errorf("field %s is not a map but a YAML %s", field, yamltext.KindName(yamltext.Deref(v)))
 		default:
 			return v, nil
 		}
+	}
+	if v := yamltext.Lookup(n, field); v != nil {
+		if v.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("field %s, which a merge key brings in, is not a map but a YAML %s", field, yamltext.KindName(v))
+		}
+		*changed = true
+		return e.Override(n, field), nil
 	}
 	return nil, nil
 }

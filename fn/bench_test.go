@@ -95,8 +95,8 @@ func BenchmarkWrite(b *testing.B) {
 				}
 				b.StopTimer()
 				b.SetBytes(int64(out.Len()))
-				if got := bytes.Count(out.Bytes(), []byte("checksum/config: ")); got != n {
-					b.Fatalf("output has %d checksum/config annotations, want %d", got, n)
+				if got := bytes.Count(out.Bytes(), []byte("checksum.confighash.dev/config: ")); got != n {
+					b.Fatalf("output has %d combined annotations, want %d", got, n)
 				}
 			})
 		}

@@ -50,6 +50,15 @@ const (
 	OnMissingIgnore OnMissing = "ignore"
 )
 
+// DefaultAnnotation is the combined-mode annotation key, in confighash's
+// own domain: no chart or tool writes there, so a chart's own checksum/...
+// annotations and confighash's coexist. Its prefix is the perSource prefix.
+const DefaultAnnotation = "checksum.confighash.dev/config"
+
+// DefaultNamespace is where an object without metadata.namespace goes when
+// the option namespace is not set, as with kubectl and Helm.
+const DefaultNamespace = "default"
+
 // Config holds the options of SPEC.md section 5.
 type Config struct {
 	Annotation       string
@@ -61,6 +70,17 @@ type Config struct {
 	SecretKeyFile    string
 	Selector         Selector
 	PodTemplatePaths []PodTemplatePath
+	// Namespace is where objects without metadata.namespace are applied
+	// (helm --namespace, kubectl -n).
+	Namespace string
+	// IgnoreSources are ConfigMaps and Secrets never hashed and never
+	// reported missing, as if annotated confighash.dev/ignore.
+	IgnoreSources Selector
+	// ExtraRefs add references to the targets they select.
+	ExtraRefs []ExtraRefs
+	// FollowArgs counts a ConfigMap or Secret of the input named by a
+	// container's --flag=NAME or --flag NAME argument.
+	FollowArgs bool
 	// Explain adds one info result per target that lists its dependencies.
 	Explain bool
 
@@ -80,6 +100,42 @@ type Selector struct {
 	Annotations map[string]string `json:"annotations,omitempty" yaml:"annotations,omitempty"`
 }
 
+// isEmpty says whether the selector sets nothing.
+func (s Selector) isEmpty() bool {
+	return s.Names == nil && s.Namespaces == nil && s.Kinds == nil && s.Labels == nil && s.Annotations == nil
+}
+
+// matches says whether an object is one the selector chooses.
+func (s Selector) matches(o *Object) bool {
+	m := o.Meta
+	if s.Names != nil && !slices.Contains(s.Names, m.Name) ||
+		s.Namespaces != nil && !slices.Contains(s.Namespaces, o.Namespace) ||
+		s.Kinds != nil && !slices.Contains(s.Kinds, m.Kind) {
+		return false
+	}
+	for k, v := range s.Labels {
+		if got, ok := m.Labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	for k, v := range s.Annotations {
+		if got, ok := m.Annotations[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// ExtraRefs are references that the selected targets' pod specs cannot show
+// (an application that reads a ConfigMap through the API): each name, or
+// namespace/name, counts all its keys, as in the confighash.dev/configmaps
+// and confighash.dev/secrets annotations.
+type ExtraRefs struct {
+	Selector   Selector `json:"selector" yaml:"selector"`
+	ConfigMaps []string `json:"configMaps,omitempty" yaml:"configMaps,omitempty"`
+	Secrets    []string `json:"secrets,omitempty" yaml:"secrets,omitempty"`
+}
+
 // PodTemplatePath names where the pod template of a kind lives, for custom
 // resources that keep it somewhere confighash does not look by default.
 type PodTemplatePath struct {
@@ -91,11 +147,12 @@ type PodTemplatePath struct {
 // DefaultConfig returns the options that apply when nothing is configured.
 func DefaultConfig() *Config {
 	return &Config{
-		Annotation: "checksum/config",
+		Annotation: DefaultAnnotation,
 		Mode:       ModeCombined,
 		Keys:       KeysReferenced,
 		Sources:    []string{kindConfigMap, kindSecret},
 		OnMissing:  OnMissingWarn,
+		Namespace:  DefaultNamespace,
 	}
 }
 
@@ -116,7 +173,7 @@ type Option struct {
 func Options() []Option { return slices.Clone(options) }
 
 var options = []Option{
-	{Name: "annotation", Usage: "annotation key of the combined hash; its prefix (before /) is the perSource prefix (default checksum/config)",
+	{Name: "annotation", Usage: "annotation key of the combined hash; its prefix (before /) is the perSource prefix (default " + DefaultAnnotation + ")",
 		decode: func(c *Config, n *yaml.RNode) error { return decodeString(n, &c.Annotation) }},
 	{Name: "mode", Usage: "combined: one annotation for all sources; perSource: one annotation per source (default combined)",
 		decode: func(c *Config, n *yaml.RNode) error {
@@ -137,7 +194,15 @@ var options = []Option{
 	{Name: "secretKeyFile", Usage: "file holding an HMAC key for Secret digests (default: the " + SecretKeyEnv + " environment variable, else plain SHA-256)",
 		decode: func(c *Config, n *yaml.RNode) error { return decodeString(n, &c.SecretKeyFile) }},
 	{Name: "selector", Usage: "which targets, YAML: {names: [], namespaces: [], kinds: [], labels: {}, annotations: {}} (default all)", structured: true,
-		decode: decodeSelector},
+		decode: func(c *Config, n *yaml.RNode) error { return decodeSelector(n, &c.Selector) }},
+	{Name: "namespace", Usage: "the namespace objects without metadata.namespace are applied to, as helm --namespace and kubectl -n (default " + DefaultNamespace + ")",
+		decode: decodeNamespace},
+	{Name: "ignoreSources", Usage: "ConfigMaps and Secrets never hashed nor reported missing (config the application reloads itself), YAML, the shape of selector (default none)", structured: true,
+		decode: func(c *Config, n *yaml.RNode) error { return decodeSelector(n, &c.IgnoreSources) }},
+	{Name: "extraRefs", Usage: "references the pod spec cannot show, YAML: [{selector: {...}, configMaps: [name, ns/name], secrets: [...]}] (default none)", structured: true,
+		decode: decodeExtraRefs},
+	{Name: "followArgs", Usage: "count a ConfigMap or Secret of the input that a container argument names, --flag=NAME or --flag NAME (default false)", Boolean: true,
+		decode: func(c *Config, n *yaml.RNode) error { return decodeBool(n, &c.FollowArgs) }},
 	{Name: "podTemplatePaths", Usage: "extra pod templates, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.template}]", structured: true,
 		decode: decodePodTemplatePaths},
 	{Name: "explain", Usage: "add one info result per target listing the sources it depends on, the keys counted and why, and their digests (default false)", Boolean: true,
@@ -321,10 +386,10 @@ func (c *Config) validate() error {
 		name, prefix = prefix, ""
 	}
 	if (hasPrefix && (len(prefix) > 253 || !dnsSubdomain.MatchString(prefix))) || len(name) > maxNamePart || !namePart.MatchString(name) {
-		return fmt.Errorf("option annotation: %q is not a valid annotation key (want prefix/name, e.g. checksum/config)", c.Annotation)
+		return fmt.Errorf("option annotation: %q is not a valid annotation key (want prefix/name, e.g. %s)", c.Annotation, DefaultAnnotation)
 	}
 	if c.Mode == ModePerSource && !hasPrefix {
-		return fmt.Errorf("option annotation: mode perSource needs a key with a prefix (e.g. checksum/config), got %q", c.Annotation)
+		return fmt.Errorf("option annotation: mode perSource needs a key with a prefix (e.g. %s), got %q", DefaultAnnotation, c.Annotation)
 	}
 	for i, p := range c.PodTemplatePaths {
 		if p.Kind == "" {
@@ -340,11 +405,11 @@ func (c *Config) validate() error {
 // SourceAnnotationKey is the perSource annotation key of source id on a pod
 // template in namespace targetNS.
 func (c *Config) SourceAnnotationKey(id SourceID, targetNS string) string {
-	name := id.Name
-	if id.Namespace != targetNS {
-		name = id.Namespace + "." + id.Name
+	ns := id.Namespace
+	if ns == targetNS {
+		ns = ""
 	}
-	return PerSourceKey(c.annotationPrefix(), id.Kind, name)
+	return PerSourceKey(c.annotationPrefix(), id.Kind, ns, id.Name)
 }
 
 // annotationPrefix is the perSource prefix: the part of annotation before "/".
@@ -467,9 +532,9 @@ func decodeSources(c *Config, n *yaml.RNode) error {
 	return nil
 }
 
-func decodeSelector(c *Config, n *yaml.RNode) error {
+func decodeSelector(n *yaml.RNode, dst *Selector) error {
 	if yaml.IsMissingOrNull(n) {
-		c.Selector = Selector{}
+		*dst = Selector{}
 		return nil
 	}
 	if n.YNode().Kind != yaml.MappingNode {
@@ -501,7 +566,7 @@ func decodeSelector(c *Config, n *yaml.RNode) error {
 	if err != nil {
 		return err
 	}
-	c.Selector = s
+	*dst = s
 	return nil
 }
 
@@ -537,6 +602,69 @@ func decodePodTemplatePaths(c *Config, n *yaml.RNode) error {
 		paths = append(paths, p)
 	}
 	c.PodTemplatePaths = paths
+	return nil
+}
+
+// namespaceName is a valid namespace: an RFC 1123 label.
+var namespaceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// decodeNamespace takes "" as the default, so that the Helm 4 plugin can
+// pass $HELM_NAMESPACE whether or not Helm has it.
+func decodeNamespace(c *Config, n *yaml.RNode) error {
+	var ns string
+	if err := decodeString(n, &ns); err != nil {
+		return err
+	}
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	if !namespaceName.MatchString(ns) {
+		return fmt.Errorf("%q is not a valid namespace name (lowercase letters, digits and '-', at most 63)", ns)
+	}
+	c.Namespace = ns
+	return nil
+}
+
+func decodeExtraRefs(c *Config, n *yaml.RNode) error {
+	if yaml.IsMissingOrNull(n) {
+		c.ExtraRefs = nil
+		return nil
+	}
+	if n.YNode().Kind != yaml.SequenceNode {
+		return fmt.Errorf("want a list of {selector, configMaps, secrets}, got %s", describeValue(n.YNode()))
+	}
+	var all []ExtraRefs
+	for i, e := range n.YNode().Content {
+		if e.Kind != yaml.MappingNode {
+			return fmt.Errorf("[%d]: want a map {selector, configMaps, secrets}, got %s", i, describeValue(e))
+		}
+		var x ExtraRefs
+		err := yaml.NewRNode(e).VisitFields(func(f *yaml.MapNode) error {
+			var err error
+			switch name := f.Key.YNode().Value; name {
+			case "selector":
+				err = decodeSelector(f.Value, &x.Selector)
+			case "configMaps":
+				x.ConfigMaps, err = decodeStringList(f.Value)
+			case "secrets":
+				x.Secrets, err = decodeStringList(f.Value)
+			default:
+				return fmt.Errorf("unknown field %q; accepted fields: selector, configMaps, secrets", name)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.Key.YNode().Value, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
+		}
+		if x.Selector.isEmpty() {
+			return fmt.Errorf("[%d]: selector is required (say which targets the references belong to)", i)
+		}
+		all = append(all, x)
+	}
+	c.ExtraRefs = all
 	return nil
 }
 

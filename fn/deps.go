@@ -26,17 +26,38 @@ type Dependencies struct {
 	Unresolved []UnresolvedRef
 	// Annotations are the confighash annotations that the pod template must
 	// carry: nil when it has no resolvable dependency (it is then left
-	// exactly as it was) or when a source could not be read (Failed).
+	// exactly as it was), when a source could not be read (Failed), or when
+	// an annotation confighash did not write is in the way (Conflicts).
 	Annotations map[string]string
-	// StalePrefixes are, in perSource mode, the prefixes of the annotation
-	// keys that go when their source is no longer referenced.
-	StalePrefixes []string
-	// Current are the confighash annotations the pod template carries in
-	// the input: those that Annotations and StalePrefixes name.
+	// Remove are the annotations of confighash that the pod template
+	// carries and a run removes: a perSource key whose source is no longer
+	// referenced, the keys of the other mode or of an earlier annotation
+	// option, sorted.
+	Remove []string
+	// Current are the annotations of confighash that the pod template
+	// carries in the input (see Config.owns).
 	Current map[string]string
+	// Conflicts are annotations a run would write that the pod template
+	// carries already and that confighash did not write: they are never
+	// changed, so nothing is written, and a warning says why.
+	Conflicts []string
+	// Others are the pod template's annotations that look like checksums
+	// and are not confighash's (a chart's checksum/config): they coexist.
+	Others map[string]string
+	// Hints are ConfigMaps and Secrets of the input that a container names
+	// in its command, args or env and that count for nothing here.
+	Hints []Hint
 	// Failed is set when a source could not be read; an error result says
 	// why, and nothing is written.
 	Failed bool
+}
+
+// Hint is a ConfigMap or Secret of the input that a container names, which
+// the pod may read through the API (--configmap=NAME), and which counts for
+// nothing unless confighash.dev/configmaps, extraRefs or followArgs says so.
+type Hint struct {
+	ArgName
+	ID SourceID
 }
 
 // SourceDependency is one source that a target counts.
@@ -47,8 +68,10 @@ type SourceDependency struct {
 	// template; together they decide which keys count.
 	Refs []Ref
 	// AllKeys is set when every key counts: a reference without a key list,
-	// or the option keys: all.
-	AllKeys bool
+	// or the option keys: all. AllDataKeys is set when every key of data
+	// counts (envFrom shows a ConfigMap's data, not its binaryData).
+	AllKeys     bool
+	AllDataKeys bool
 	// Counted are the counted keys that the source has; Absent are keys
 	// that a reference names and the source does not have.
 	Counted []string
@@ -100,24 +123,35 @@ const (
 )
 
 // plan resolves the references of one pod template, records them in r.deps
-// and says what its annotations must be; ok is false when it has no
-// resolvable dependency and must be left exactly as it was.
+// and says what its annotations must become; ok is false when they are
+// current, or when it has no resolvable dependency and must be left exactly
+// as it was.
 func (r *run) plan(t *Target) (annotationChange, bool) {
 	d := r.resolveTarget(t)
 	r.deps = append(r.deps, d)
-	if d.Annotations == nil {
+	if d.Status() != StatusStale {
 		return annotationChange{}, false
 	}
-	return annotationChange{set: d.Annotations, stalePrefs: d.StalePrefixes}, true
+	return annotationChange{set: d.Annotations, remove: d.Remove}, true
 }
 
 func (r *run) resolveTarget(t *Target) *Dependencies {
 	d := &Dependencies{Target: t}
 	targetNS := t.Object.Namespace
-	refs := podSpecRefs(yamltext.Lookup(t.Template.YNode(), "spec"), t.field("spec"))
+	spec := yamltext.Lookup(t.Template.YNode(), "spec")
+	refs := podSpecRefs(spec, t.field("spec"))
 	refs = append(refs, annotationRefs(t.Object.Meta.Annotations, "metadata")...)
 	if t.Path != "" {
 		refs = append(refs, annotationRefs(yamltext.Meta(t.Template.YNode()).Annotations, t.field("metadata"))...)
+	}
+	refs = append(refs, extraRefs(r.cfg, t.Object)...)
+	named := r.namedSources(argNames(spec, t.field("spec")), targetNS)
+	if r.cfg.FollowArgs {
+		for _, h := range named {
+			if h.Flag != "" {
+				refs = append(refs, Ref{Kind: h.ID.Kind, Namespace: h.ID.Namespace, Name: h.ID.Name, Field: h.Field, Via: RefArg, Container: h.Container, Arg: h.Text})
+			}
+		}
 	}
 
 	deps := map[SourceID]*SourceDependency{}
@@ -166,8 +200,14 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 		deps[id].Refs = append(deps[id].Refs, ref)
 		keys[id].add(ref, r.cfg)
 	}
+	for _, h := range named {
+		if deps[h.ID] == nil && !slices.ContainsFunc(d.Hints, func(o Hint) bool { return o.ID == h.ID }) {
+			d.Hints = append(d.Hints, h)
+		}
+	}
+	annotations := yamltext.Meta(t.Template.YNode()).Annotations
+	d.Current, d.Others = r.cfg.owned(annotations)
 	if len(deps) == 0 {
-		d.Current = r.currentAnnotations(t)
 		return d
 	}
 
@@ -182,7 +222,9 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 			break
 		}
 		s.AllKeys = keys[id].all
+		s.AllDataKeys = keys[id].allData
 		s.values = dr.values
+		r.absentKeys(t, s)
 		s.Counted = slices.Sorted(maps.Keys(dr.values))
 		for key := range keys[id].keys {
 			if _, ok := dr.values[key]; !ok && !s.AllKeys {
@@ -199,50 +241,119 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 		d.Sources = append(d.Sources, s)
 	}
 	if d.Failed {
-		d.Current = r.currentAnnotations(t)
 		return d
 	}
 
+	want := map[string]string{}
 	if r.cfg.Mode == ModePerSource {
-		prefix := r.cfg.annotationPrefix()
-		d.StalePrefixes = []string{PerSourceKey(prefix, kindConfigMap, ""), PerSourceKey(prefix, kindSecret, "")}
-		d.Annotations = map[string]string{}
 		for _, s := range d.Sources {
 			s.AnnotationKey = r.cfg.SourceAnnotationKey(s.ID, targetNS)
-			d.Annotations[s.AnnotationKey] = s.Digest
+			want[s.AnnotationKey] = s.Digest
 		}
 	} else {
 		labels := make(map[string]string, len(d.Sources))
 		for _, s := range d.Sources {
 			labels[s.Label] = s.Digest
 		}
-		d.Annotations = map[string]string{r.cfg.Annotation: CombinedDigest(labels)}
+		want[r.cfg.Annotation] = CombinedDigest(labels)
 	}
-	d.Current = r.currentAnnotations(t)
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if _, there := annotations[k]; there && !r.cfg.owns(k, annotations) {
+			d.Conflicts = append(d.Conflicts, k)
+		}
+	}
+	if d.Conflicts != nil {
+		r.conflict(t, d.Conflicts)
+		return d
+	}
+	// Keys outside confighash's domain are recorded as its own.
+	var foreign []string
+	for k := range want {
+		if !ownDomain(k) {
+			foreign = append(foreign, k)
+		}
+	}
+	if foreign != nil {
+		slices.Sort(foreign)
+		want[OwnsAnnotation] = strings.Join(foreign, ",")
+	}
+	for k := range d.Current {
+		if _, set := want[k]; !set {
+			d.Remove = append(d.Remove, k)
+		}
+	}
+	slices.Sort(d.Remove)
+	d.Annotations = want
 	return d
 }
 
-// currentAnnotations are the confighash annotations of the template as it
-// is in the input: the combined key, and in perSource mode every key with a
-// perSource prefix.
-func (r *run) currentAnnotations(t *Target) map[string]string {
-	current := map[string]string{}
-	for k, v := range yamltext.Meta(t.Template.YNode()).Annotations {
-		if r.ownsKey(k) {
-			current[k] = v
+// namedSources are the ConfigMaps and Secrets of the input (of the kinds
+// followed, not ignored, each once) that container arguments and env values
+// name, in document order.
+func (r *run) namedSources(names []ArgName, targetNS string) []Hint {
+	var hints []Hint
+	for _, n := range names {
+		kinds := []string{kindConfigMap, kindSecret}
+		if n.Flag != "" {
+			kinds = argKinds(n.Flag)
+		}
+		for _, kind := range kinds {
+			id := SourceID{Kind: kind, Namespace: targetNS, Name: n.Name}
+			if n.Namespace != "" {
+				id.Namespace = n.Namespace
+			}
+			if r.cfg.follows(kind) && len(r.sources.sources[id]) == 1 {
+				hints = append(hints, Hint{ArgName: n, ID: id})
+			}
 		}
 	}
-	return current
+	return hints
 }
 
-// ownsKey says whether confighash writes or removes annotation key k in the
-// configured mode.
-func (r *run) ownsKey(k string) bool {
-	if r.cfg.Mode != ModePerSource {
-		return k == r.cfg.Annotation
+// absentKeys warns of each key that a reference which is not optional
+// names and the source does not have: the pod would not start.
+func (r *run) absentKeys(t *Target, s *SourceDependency) {
+	var have map[string][]byte
+	for _, ref := range s.Refs {
+		if ref.Optional || ref.Keys == nil {
+			continue
+		}
+		for _, key := range ref.Keys {
+			if have == nil {
+				have = s.Source.AllValues()
+			}
+			if _, ok := have[key]; ok {
+				continue
+			}
+			what, fails := "names key "+key, "the pod would fail with CreateContainerConfigError"
+			switch {
+			case ref.SubPaths != nil:
+				what, fails = "mounts key "+key+" through subPath", "the container would fail to start"
+			case ref.Via != RefEnv:
+				what, fails = "lists key "+key+" in items", "the pod would fail to mount the volume"
+			}
+			r.report(t.String()+"\x00"+ref.Field+"\x00"+key, &framework.Result{
+				Severity:    framework.Warning,
+				Message:     fmt.Sprintf("%s: %s %s, which %s does not have; %s (add the key, or mark the reference optional: true)", t.Object, ref.Field, what, s.ID, fails),
+				ResourceRef: t.Object.ref(),
+				Field:       &framework.Field{Path: ref.Field},
+				File:        t.Object.File(),
+			})
+		}
 	}
-	prefix := r.cfg.annotationPrefix()
-	return strings.HasPrefix(k, PerSourceKey(prefix, kindConfigMap, "")) || strings.HasPrefix(k, PerSourceKey(prefix, kindSecret, ""))
+}
+
+// conflict warns that a pod template carries annotations confighash would
+// write and did not write: they stay, and nothing is written there.
+func (r *run) conflict(t *Target, keys []string) {
+	r.results = append(r.results, &framework.Result{
+		Severity: framework.Warning,
+		Message: fmt.Sprintf("%s: the pod template carries %s, which confighash did not write (%s names no such key); it is left as it is, and confighash writes nothing on this pod template: set the option annotation to a key of confighash's own domain (the default, %s), which coexists with it",
+			t, strings.Join(keys, ", "), OwnsAnnotation, DefaultAnnotation),
+		ResourceRef: t.Object.ref(),
+		Field:       &framework.Field{Path: t.field("metadata.annotations")},
+		File:        t.Object.File(),
+	})
 }
 
 // Written are the confighash annotations that the pod template carries
@@ -252,24 +363,7 @@ func (d *Dependencies) Written() map[string]string {
 	if d.Annotations == nil {
 		return maps.Clone(d.Current)
 	}
-	out := maps.Clone(d.Annotations)
-	for k, v := range d.Current {
-		if _, set := out[k]; !set && !d.IsStale(k) {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// IsStale says whether a run removes key from the pod template when no
-// source of this run names it: a perSource key whose source is gone.
-func (d *Dependencies) IsStale(key string) bool {
-	for _, p := range d.StalePrefixes {
-		if strings.HasPrefix(key, p) {
-			return true
-		}
-	}
-	return false
+	return maps.Clone(d.Annotations)
 }
 
 // Status says whether a run would change the target's annotations.
@@ -306,9 +400,17 @@ func (ref Ref) Why() string {
 		if len(ref.MountedBy) == 0 {
 			return s + " (mounted by no container)"
 		}
-		return s + " mounted by " + strings.Join(ref.MountedBy, ", ")
+		s += " mounted by " + strings.Join(ref.MountedBy, ", ")
+		if ref.SubPaths != nil {
+			s += " only at subPath " + strings.Join(ref.SubPaths, ", ")
+		}
+		return s
 	case RefAnnotation:
 		return "annotation " + strings.TrimSuffix(ref.Field[strings.LastIndex(ref.Field, "[")+1:], "]")
+	case RefExtra:
+		return ref.Field
+	case RefArg:
+		return "argument " + ref.Arg + " of container " + ref.Container + " (followArgs)"
 	}
 	return ref.Field
 }
@@ -319,8 +421,12 @@ func (ref Ref) KeysWhy(keys KeySelection) string {
 	switch {
 	case keys == KeysAll:
 		return "all keys (option keys: all)"
+	case ref.Keys == nil && ref.DataOnly:
+		return "all keys of data"
 	case ref.Keys == nil:
 		return "all keys"
+	case len(ref.Keys) == 0:
+		return "no key"
 	case len(ref.Keys) == 1:
 		return "key " + ref.Keys[0]
 	}
@@ -405,9 +511,10 @@ func annotationWords(d *Dependencies) string {
 }
 
 // ShortDigest abbreviates a digest for people; JSON output keeps it whole.
+// A value that is not a hex digest is shown as it is.
 func ShortDigest(digest string) string {
-	if len(digest) > 12 {
-		return digest[:12]
+	if len(digest) <= 12 || strings.Trim(digest, "0123456789abcdef") != "" {
+		return digest
 	}
-	return digest
+	return digest[:12]
 }

@@ -60,14 +60,23 @@ func CombinedDigest(digests map[string]string) string {
 const maxNamePart = 63
 
 // PerSourceKey is the perSource-mode annotation key of one source: prefix,
-// "/", and a name part "<kind>.<name>". A name part longer than 63 characters
-// is cut to 54 and ends in "-" plus the first 8 hex digits of the SHA-256 of
-// the whole name part, so that it stays valid and distinct.
-func PerSourceKey(prefix, kind, name string) string {
-	part := perSourceKind(kind) + "." + name
+// "/", and a name part "<kind>.<name>", or "<kind>.<namespace>_<name>" for a
+// source in another namespace than the pod template's (namespace is then
+// not ""). No two sources share a name part: names and namespaces never
+// hold "_", and a namespace never holds ".", so ConfigMap a.b of the pod's
+// namespace (configmap.a.b) and ConfigMap b of namespace a (configmap.a_b)
+// differ. A name part longer than 63 characters is cut to 54 and ends in
+// "_" plus the first 8 hex digits of the SHA-256 of the whole name part:
+// still valid, and distinct from every uncut one.
+func PerSourceKey(prefix, kind, namespace, name string) string {
+	part := perSourceKind(kind) + "."
+	if namespace != "" {
+		part += namespace + "_"
+	}
+	part += name
 	if len(part) > maxNamePart {
 		sum := sha256.Sum256([]byte(part))
-		part = part[:maxNamePart-9] + "-" + hex.EncodeToString(sum[:])[:8]
+		part = part[:maxNamePart-9] + "_" + hex.EncodeToString(sum[:])[:8]
 	}
 	return prefix + "/" + part
 }

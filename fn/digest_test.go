@@ -68,25 +68,30 @@ func TestDigests(t *testing.T) {
 func TestPerSourceKey(t *testing.T) {
 	long := strings.Repeat("a", 60)
 	tests := []struct {
-		kind, name string
-		want       string
+		kind, namespace, name string
+		want                  string
 	}{
-		{kindConfigMap, "web-config", "checksum/configmap.web-config"},
-		{kindSecret, "web-secret", "checksum/secret.web-secret"},
+		{kindConfigMap, "", "web-config", "checksum.confighash.dev/configmap.web-config"},
+		{kindSecret, "", "web-secret", "checksum.confighash.dev/secret.web-secret"},
+		// Another namespace: namespace, "_", name. ConfigMap a.b of the pod's
+		// namespace and ConfigMap b of namespace a get different keys.
+		{kindConfigMap, "", "a.b", "checksum.confighash.dev/configmap.a.b"},
+		{kindConfigMap, "a", "b", "checksum.confighash.dev/configmap.a_b"},
 		// 63 characters exactly: kept whole.
-		{kindConfigMap, strings.Repeat("b", 53), "checksum/configmap." + strings.Repeat("b", 53)},
-		// "configmap." + 60 a's is 70 characters: cut to 54, then "-" and
-		// the first 8 hex of sha256("configmap.aaa...a").
-		{kindConfigMap, long, "checksum/configmap." + strings.Repeat("a", 44) + "-be26db45"},
+		{kindConfigMap, "", strings.Repeat("b", 53), "checksum.confighash.dev/configmap." + strings.Repeat("b", 53)},
+		// "configmap." + 60 a's is 70 characters: cut to 54, then "_" and
+		// the first 8 hex of sha256("configmap.aaa...a") (printf | sha256sum).
+		{kindConfigMap, "", long, "checksum.confighash.dev/configmap." + strings.Repeat("a", 44) + "_be26db45"},
+		{kindConfigMap, "shop", strings.Repeat("b", 55), "checksum.confighash.dev/configmap.shop_" + strings.Repeat("b", 39) + "_3e46a76d"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			got := PerSourceKey("checksum", tt.kind, tt.name)
+			got := PerSourceKey("checksum.confighash.dev", tt.kind, tt.namespace, tt.name)
 			if got != tt.want {
-				t.Errorf("PerSourceKey(%s, %s) = %s, want %s", tt.kind, tt.name, got, tt.want)
+				t.Errorf("PerSourceKey(%s, %s, %s) = %s, want %s", tt.kind, tt.namespace, tt.name, got, tt.want)
 			}
-			if _, part, _ := strings.Cut(got, "/"); len(part) > 63 {
-				t.Errorf("name part %q is %d characters, over 63", part, len(part))
+			if _, part, _ := strings.Cut(got, "/"); len(part) > 63 || !namePart.MatchString(part) {
+				t.Errorf("name part %q (%d characters) is not a valid annotation name", part, len(part))
 			}
 		})
 	}
@@ -115,7 +120,7 @@ func TestWorkedExample(t *testing.T) {
 				return ""
 			}
 			out, _ := runStream(t, input, getenv)
-			if want := "checksum/config: '" + env.want + "'"; !strings.Contains(out, want) {
+			if want := "checksum.confighash.dev/config: '" + env.want + "'"; !strings.Contains(out, want) {
 				t.Errorf("output lacks %s:\n%s", want, out)
 			}
 			if env.key == "" {
@@ -156,7 +161,7 @@ func TestLineEndingsAndBOM(t *testing.T) {
 	for name, in := range map[string][]byte{"CRLF": crlf, "BOM and CRLF": append([]byte("\xef\xbb\xbf"), crlf...)} {
 		t.Run(name, func(t *testing.T) {
 			out, _ := runStream(t, in, nil)
-			if want := "checksum/config: '" + exampleCombined + "'"; !strings.Contains(out, want) {
+			if want := "checksum.confighash.dev/config: '" + exampleCombined + "'"; !strings.Contains(out, want) {
 				t.Errorf("output lacks %s:\n%s", want, out)
 			}
 		})

@@ -10,7 +10,7 @@ import (
 
 // These tests pin SPEC 4's promise from the outside: what the pods can see
 // decides the hash, and nothing else does. Each variant rewrites the base
-// input and must keep, or must change, the checksum/config of Deployment
+// input and must keep, or must change, the combined annotation of Deployment
 // shop/web, which counts settings[log-level] (configMapKeyRef),
 // nginx[nginx.conf] (volume items) and every key of Secret db (envFrom).
 
@@ -88,6 +88,8 @@ type invVariant struct {
 	deployment, settings, nginx string
 	db                          string
 	sourcesLast                 bool
+	// warns is the warning the variant must give, "" for none.
+	warns string
 }
 
 func (v invVariant) input() string {
@@ -106,7 +108,7 @@ func (v invVariant) input() string {
 }
 
 func TestHashInvariance(t *testing.T) {
-	base := configHashOf(t, invVariant{}.input())
+	base := configHashOf(t, invVariant{}.input(), "")
 	same := []invVariant{
 		{name: "sources before the target", sourcesLast: true},
 		{name: "flow style", settings: `{apiVersion: v1, kind: ConfigMap, metadata: {name: settings, namespace: shop}, data: {log-level: info, cache-size: 64Mi}}` + "\n"},
@@ -128,16 +130,26 @@ func TestHashInvariance(t *testing.T) {
 		{name: "uncounted keyRef key added", settings: invSettings + "  feature-flags: checkout-v2\n"},
 		{name: "uncounted items key changed", nginx: replace(t, invNginx, "mime.types: text/html html", "mime.types: text/css css")},
 		{name: "uncounted items key added", nginx: invNginx + "  fastcgi_params: fastcgi_param QUERY_STRING $query_string;\n"},
+		// YAML as the API server reads it (issue 11).
+		{name: "data through a merge key", settings: replace(t, invSettings, "data:\n  log-level: info\n  cache-size: 64Mi\n", "data:\n  <<: {log-level: info}\n  cache-size: 64Mi\n")},
+		{name: "data through an anchor and alias", db: "x-data: &d {password: czNjcjN0LXYx, user: YXBw}\n" + replace(t, invDB, "data:\n  password: czNjcjN0LXYx\n  user: YXBw\n", "data: *d\n")},
+		{name: "references through merge keys", deployment: replace(t, invDeployment, "      containers:\n      - name: web\n", "      containers:\n      - <<: {name: web}\n")},
+		{name: "target as JSON", deployment: `{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"template": {"spec": {"containers": [{"name": "web", "env": [{"name": "LOG_LEVEL", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "log-level"}}}], "envFrom": [{"secretRef": {"name": "db"}}]}], "volumes": [{"name": "nginx", "configMap": {"name": "nginx", "items": [{"key": "nginx.conf", "path": "nginx.conf"}]}}]}}}}` + "\n"},
+		{name: "sources inside a List", settings: "apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(strings.TrimSuffix(invSettings, "\n"), "\n", "\n  ") + "\n"},
+		{name: "volume mounted through subPath, an uncounted key changed", deployment: withSubPath(t, "nginx.conf"), nginx: replace(t, invNginx, "mime.types: text/html html", "mime.types: text/css css")},
 	}
 	changed := []invVariant{
 		{name: "keyRef value", settings: replace(t, invSettings, "log-level: info", "log-level: debug")},
-		{name: "keyRef key removed", settings: replace(t, invSettings, "  log-level: info\n", "")},
+		{name: "keyRef key removed", settings: replace(t, invSettings, "  log-level: info\n", ""), warns: "names key log-level, which ConfigMap shop/settings does not have"},
 		{name: "items value", nginx: replace(t, invNginx, "worker_processes 2;", "worker_processes 4;")},
 		{name: "items value trailing newline", nginx: replace(t, invNginx, "nginx.conf: |\n", "nginx.conf: |-\n")},
 		{name: "envFrom Secret value in data", db: replace(t, invDB, "password: czNjcjN0LXYx", "password: czNjcjN0LXYy")},
 		{name: "envFrom Secret value in stringData", db: invDB + "stringData:\n  password: s3cr3t-v2\n"},
 		{name: "envFrom Secret key added", db: invDB + "  host: ZGI=\n"},
 		{name: "envFrom Secret key removed", db: replace(t, invDB, "  user: YXBw\n", "")},
+		{name: "data through a merge key changed", settings: replace(t, invSettings, "data:\n  log-level: info\n  cache-size: 64Mi\n", "data:\n  <<: {log-level: debug}\n  cache-size: 64Mi\n")},
+		{name: "a counted key set to null (the empty string)", settings: replace(t, invSettings, "log-level: info", "log-level:"), warns: "field data.log-level is null"},
+		{name: "volume mounted through subPath, the mounted key changed", deployment: withSubPath(t, "nginx.conf"), nginx: replace(t, invNginx, "worker_processes 2;", "worker_processes 4;")},
 	}
 	for _, tc := range []struct {
 		name     string
@@ -149,8 +161,8 @@ func TestHashInvariance(t *testing.T) {
 	} {
 		for _, v := range tc.variants {
 			t.Run(tc.name+"/"+v.name, func(t *testing.T) {
-				if got := configHashOf(t, v.input()); (got == base) != tc.same {
-					t.Errorf("checksum/config %s, base %s: want same=%v\ninput:\n%s", got, base, tc.same, v.input())
+				if got := configHashOf(t, v.input(), v.warns); (got == base) != tc.same {
+					t.Errorf("combined annotation %s, base %s: want same=%v\ninput:\n%s", got, base, tc.same, v.input())
 				}
 			})
 		}
@@ -158,14 +170,22 @@ func TestHashInvariance(t *testing.T) {
 }
 
 // configHashOf runs confighash on a YAML stream and returns the
-// checksum/config of Deployment web's pod template.
-func configHashOf(t *testing.T, input string) string {
+// combined annotation of Deployment web's pod template.
+func configHashOf(t *testing.T, input, warns string) string {
 	t.Helper()
 	out, results := runStream(t, []byte(input), nil)
+	warned := false
 	for _, r := range results {
-		if r.Severity == framework.Warning {
+		if r.Severity != framework.Warning {
+			continue
+		}
+		if warns == "" || !strings.Contains(r.Message, warns) {
 			t.Fatalf("run warns: %s", r.Message)
 		}
+		warned = true
+	}
+	if warns != "" && !warned {
+		t.Fatalf("run gives no warning %q", warns)
 	}
 	items, err := (&kio.ByteReader{Reader: strings.NewReader(out), OmitReaderAnnotations: true}).Read()
 	if err != nil {
@@ -173,15 +193,22 @@ func configHashOf(t *testing.T, input string) string {
 	}
 	for _, n := range items {
 		if n.GetKind() == "Deployment" {
-			a, err := n.GetString("spec.template.metadata.annotations.checksum/config")
+			a, err := n.GetString("spec.template.metadata.annotations.[checksum.confighash.dev/config]")
 			if err != nil || a == "" {
-				t.Fatalf("no checksum/config on the pod template (%v):\n%s", err, out)
+				t.Fatalf("no combined annotation on the pod template (%v):\n%s", err, out)
 			}
 			return a
 		}
 	}
 	t.Fatalf("no Deployment in the output:\n%s", out)
 	return ""
+}
+
+// withSubPath is the base Deployment with its nginx volume mounted only
+// through subPath, and without items: subPath alone limits the keys.
+func withSubPath(t *testing.T, subPath string) string {
+	d := replace(t, invDeployment, "        envFrom:\n", "        volumeMounts:\n        - {name: nginx, mountPath: /etc/nginx/nginx.conf, subPath: "+subPath+"}\n        envFrom:\n")
+	return replace(t, d, "          items:\n          - key: nginx.conf\n            path: nginx.conf\n", "")
 }
 
 // replace is strings.Replace of exactly one occurrence, so that a variant

@@ -3,6 +3,8 @@ package fn
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"confighash.dev/confighash/internal/yamltext"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -68,10 +70,16 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, *Changes, e
 			annotated++
 		}
 	}
+	withDeps := 0
+	for _, d := range r.deps {
+		if len(d.Sources) > 0 {
+			withDeps++
+		}
+	}
 	r.results = append(r.results, &framework.Result{
 		Severity: framework.Info,
 		Message: fmt.Sprintf("confighash: %s, %d with dependencies on %s; %d annotated anew; %s",
-			Plural(r.templates, "pod template", "pod templates"), len(changes), Plural(len(r.used), "ConfigMap or Secret", "ConfigMaps and Secrets"), annotated, Plural(r.warnings(), "warning", "warnings")),
+			Plural(r.templates, "pod template", "pod templates"), withDeps, Plural(len(r.used), "ConfigMap or Secret", "ConfigMaps and Secrets"), annotated, Plural(r.warnings(), "warning", "warnings")),
 	})
 	return r.results, changed, nil
 }
@@ -101,14 +109,8 @@ func Resolve(nodes []*yaml.RNode, cfg *Config) (*Resolution, error) {
 // resolve records what each target depends on in r.deps, and plans the
 // changes.
 func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
-	objects := make([]*Object, 0, len(nodes))
-	for i, n := range nodes {
-		objects = append(objects, newObject(i, n))
-	}
-	finder, err := newTargetFinder(cfg, objects)
-	if err != nil {
-		return nil, nil, fmt.Errorf("option selector: %w", err)
-	}
+	objects := objectsOf(nodes, cfg.Namespace)
+	finder := newTargetFinder(cfg)
 	r := &run{
 		cfg:      cfg,
 		sources:  newSourceIndex(objects, cfg),
@@ -214,6 +216,17 @@ func (r *run) missing(t *Target, ref Ref, id SourceID) {
 		hint = "add it to the input, mark the reference optional: true, or set onMissing: warn"
 	}
 	what := "is not in the input"
+	var elsewhere []string
+	for _, ns := range r.sources.namespaces[SourceID{Kind: id.Kind, Name: id.Name}] {
+		if ns != id.Namespace {
+			elsewhere = append(elsewhere, ns)
+		}
+	}
+	if elsewhere != nil {
+		slices.Sort(elsewhere)
+		what = fmt.Sprintf("is not in the input: a %s %s is, in namespace %s", id.Kind, id.Name, strings.Join(elsewhere, ", "))
+		hint = "give the objects the namespace they are applied to (metadata.namespace, or the option namespace, as helm --namespace), " + hint
+	}
 	if r.sources.localConfig[id] {
 		what = "is marked config.kubernetes.io/local-config and so never reaches the cluster"
 		hint = "remove that annotation from it, or mark the reference optional: true"
@@ -232,6 +245,9 @@ func (r *run) duplicate(found []*Source) {
 	items := make([]string, len(found))
 	for i, f := range found {
 		items[i] = fmt.Sprint(f.Object.Index)
+		if f.Object.InList != "" {
+			items[i] += "." + f.Object.InList
+		}
 	}
 	r.report("dup "+s.ID.String(), &framework.Result{
 		Severity:    framework.Error,

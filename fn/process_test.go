@@ -25,8 +25,8 @@ func TestProcessorWithFramework(t *testing.T) {
 		wantErr  string
 		noChange bool
 	}{
-		{name: "defaults", want: "checksum/config: '" + exampleCombined + "'"},
-		{name: "ConfigMap functionConfig", config: "apiVersion: v1\nkind: ConfigMap\ndata: {mode: perSource}\n", want: "checksum/secret.web-secret: '" + exampleSecretDigest + "'"},
+		{name: "defaults", want: "checksum.confighash.dev/config: '" + exampleCombined + "'"},
+		{name: "ConfigMap functionConfig", config: "apiVersion: v1\nkind: ConfigMap\ndata: {mode: perSource}\n", want: "checksum.confighash.dev/secret.web-secret: '" + exampleSecretDigest + "'"},
 		{name: "bad functionConfig", config: "apiVersion: v1\nkind: ConfigMap\ndata: {mode: fast}\n", wantErr: "key data.mode", noChange: true},
 	}
 	for _, tt := range tests {
@@ -53,7 +53,7 @@ func TestProcessorWithFramework(t *testing.T) {
 			} else if err != nil {
 				t.Fatalf("Execute: %v", err)
 			}
-			if tt.noChange && strings.Contains(out.String(), "checksum/") {
+			if tt.noChange && strings.Contains(out.String(), "checksum.confighash.dev/") {
 				t.Errorf("a failed run annotated:\n%s", out.String())
 			}
 			if tt.want != "" && !strings.Contains(out.String(), tt.want) {

@@ -58,6 +58,9 @@ type sourceIndex struct {
 	// cluster.
 	ignored     map[SourceID]bool
 	localConfig map[SourceID]bool
+	// namespaces are, by kind and name, the namespaces where the input has
+	// an object of that kind and name, to say where a missing one is.
+	namespaces map[SourceID][]string
 }
 
 func isSourceKind(apiVersion, kind string) bool {
@@ -69,14 +72,19 @@ func newSourceIndex(objects []*Object, cfg *Config) *sourceIndex {
 		sources:     map[SourceID][]*Source{},
 		ignored:     map[SourceID]bool{},
 		localConfig: map[SourceID]bool{},
+		namespaces:  map[SourceID][]string{},
 	}
 	for _, o := range objects {
 		if !isSourceKind(o.Meta.APIVersion, o.Meta.Kind) || !cfg.follows(o.Meta.Kind) {
 			continue
 		}
 		id := SourceID{Kind: o.Meta.Kind, Namespace: o.Namespace, Name: o.Meta.Name}
+		byName := SourceID{Kind: id.Kind, Name: id.Name}
+		if !slices.Contains(idx.namespaces[byName], id.Namespace) {
+			idx.namespaces[byName] = append(idx.namespaces[byName], id.Namespace)
+		}
 		switch {
-		case o.Meta.Annotations[IgnoreAnnotation] == "true":
+		case o.Meta.Annotations[IgnoreAnnotation] == "true", !cfg.IgnoreSources.isEmpty() && cfg.IgnoreSources.matches(o):
 			idx.ignored[id] = true
 		case o.Meta.Annotations[localConfigAnnotation] == "true":
 			idx.localConfig[id] = true
@@ -87,15 +95,22 @@ func newSourceIndex(objects []*Object, cfg *Config) *sourceIndex {
 	return idx
 }
 
-// keySet is the set of keys that count for a source: every key, or those listed.
+// keySet is the set of keys that count for a source: every key, every key
+// of data (envFrom shows a ConfigMap's data, not its binaryData), or those
+// listed.
 type keySet struct {
-	all  bool
-	keys map[string]bool
+	all     bool
+	allData bool
+	keys    map[string]bool
 }
 
 func (k *keySet) add(r Ref, cfg *Config) {
-	if r.Keys == nil || cfg.Keys == KeysAll {
+	switch {
+	case cfg.Keys == KeysAll, r.Keys == nil && !r.DataOnly:
 		k.all = true
+		return
+	case r.Keys == nil:
+		k.allData = true
 		return
 	}
 	if k.keys == nil {
@@ -106,12 +121,19 @@ func (k *keySet) add(r Ref, cfg *Config) {
 	}
 }
 
-func (k *keySet) counts(key string) bool { return k.all || k.keys[key] }
+// counts says whether key of the source's field (data, binaryData,
+// stringData) counts.
+func (k *keySet) counts(field, key string) bool {
+	return k.all || k.allData && field == "data" || k.keys[key]
+}
 
 // String is a stable form of the set, used to share digests between targets.
 func (k *keySet) String() string {
-	if k.all {
+	switch {
+	case k.all:
 		return "*"
+	case k.allData:
+		return "data*\x00" + strings.Join(slices.Sorted(maps.Keys(k.keys)), "\x00")
 	}
 	return strings.Join(slices.Sorted(maps.Keys(k.keys)), "\x00")
 }
@@ -135,8 +157,14 @@ func (s *Source) values(keys *keySet) (map[string][]byte, []sourceWarning, error
 			return err
 		}
 		for _, kv := range m {
-			if !keys.counts(kv.key) {
+			if !keys.counts(field, kv.key) {
 				continue
+			}
+			if kv.null {
+				warnings = append(warnings, sourceWarning{
+					field:   field + "." + kv.key,
+					message: fmt.Sprintf("%s: field %s.%s is null; Kubernetes stores it as the empty string, and confighash counts it so", s.ID, field, kv.key),
+				})
 			}
 			if !decode {
 				values[kv.key] = []byte(kv.value)
@@ -182,26 +210,36 @@ func (s *Source) values(keys *keySet) (map[string][]byte, []sourceWarning, error
 	return values, warnings, nil
 }
 
-type keyValue struct{ key, value string }
+type keyValue struct {
+	key, value string
+	// null is set for a null value, which the API server stores as "".
+	null bool
+}
 
-// stringMap reads a map of strings at field, or nothing when the field is
-// absent or null. Anything else is malformed: the API server would reject it.
+// stringMap reads a map of strings at field, merge keys followed, or
+// nothing when the field is absent or null. A null value is the empty
+// string, as the API server stores it; anything else that is not a string
+// is malformed: the API server would reject it.
 func (s *Source) stringMap(field string) ([]keyValue, error) {
-	f := s.Object.Node.Field(field)
-	if f == nil || yaml.IsMissingOrNull(f.Value) {
+	y := yamltext.Lookup(s.Object.Node.YNode(), field)
+	if y == nil || y.Kind == yaml.ScalarNode && y.ShortTag() == yaml.NodeTagNull {
 		return nil, nil
 	}
-	y := yamltext.Deref(f.Value.YNode())
 	if y.Kind != yaml.MappingNode {
 		return nil, &fieldError{field: field, msg: fmt.Sprintf("%s: field %s: want a map of strings, got %s", s.ID, field, describeNode(y, s.ID.Kind == kindSecret))}
 	}
-	kvs := make([]keyValue, 0, len(y.Content)/2)
-	for i := 0; i+1 < len(y.Content); i += 2 {
-		k, v := yamltext.Deref(y.Content[i]), yamltext.Deref(y.Content[i+1])
-		if v.Kind != yaml.ScalarNode || v.ShortTag() != yaml.NodeTagString {
+	entries := yamltext.Entries(y)
+	kvs := make([]keyValue, 0, len(entries))
+	for _, e := range entries {
+		k, v := e[0], e[1]
+		switch {
+		case v.Kind == yaml.ScalarNode && v.ShortTag() == yaml.NodeTagNull:
+			kvs = append(kvs, keyValue{key: k.Value, null: true})
+		case v.Kind == yaml.ScalarNode && v.ShortTag() == yaml.NodeTagString:
+			kvs = append(kvs, keyValue{key: k.Value, value: v.Value})
+		default:
 			return nil, &fieldError{field: field + "." + k.Value, msg: fmt.Sprintf("%s: field %s.%s: want a string, got %s (quote the value)", s.ID, field, k.Value, describeNode(v, s.ID.Kind == kindSecret))}
 		}
-		kvs = append(kvs, keyValue{key: k.Value, value: v.Value})
 	}
 	return kvs, nil
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"confighash.dev/confighash/internal/yamltext"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/utils"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -69,14 +68,13 @@ func (p templatePath) matches(meta yaml.ResourceMeta) bool {
 	return (p.kind == "" || p.kind == meta.Kind) && (p.apiVersion == "" || p.apiVersion == meta.APIVersion)
 }
 
-// targetFinder finds the pod templates of the items that are targets.
+// targetFinder finds the pod templates of the objects that are targets.
 type targetFinder struct {
-	cfg      *Config
-	paths    []templatePath
-	selected map[*yaml.RNode]bool // nil: no selector
+	cfg   *Config
+	paths []templatePath
 }
 
-func newTargetFinder(cfg *Config, objects []*Object) (*targetFinder, error) {
+func newTargetFinder(cfg *Config) *targetFinder {
 	f := &targetFinder{cfg: cfg, paths: builtinTemplatePaths}
 	for i, p := range cfg.PodTemplatePaths {
 		f.paths = append(f.paths, templatePath{
@@ -85,32 +83,7 @@ func newTargetFinder(cfg *Config, objects []*Object) (*targetFinder, error) {
 			option: i,
 		})
 	}
-	sel := cfg.Selector
-	if sel.Names == nil && sel.Namespaces == nil && sel.Kinds == nil && sel.Labels == nil && sel.Annotations == nil {
-		return f, nil
-	}
-	// kyaml's selector does the matching; only "" and "default" being the
-	// same namespace needs saying.
-	fsel := framework.Selector{Names: sel.Names, Kinds: sel.Kinds, Labels: sel.Labels, Annotations: sel.Annotations}
-	for _, ns := range sel.Namespaces {
-		fsel.Namespaces = append(fsel.Namespaces, ns)
-		if ns == "default" {
-			fsel.Namespaces = append(fsel.Namespaces, "")
-		}
-	}
-	nodes := make([]*yaml.RNode, len(objects))
-	for i, o := range objects {
-		nodes[i] = o.Node
-	}
-	matched, err := fsel.Filter(nodes)
-	if err != nil {
-		return nil, err
-	}
-	f.selected = make(map[*yaml.RNode]bool, len(matched))
-	for _, n := range matched {
-		f.selected[n] = true
-	}
-	return f, nil
+	return f
 }
 
 // isTarget applies SPEC 2's exclusions.
@@ -122,7 +95,7 @@ func (f *targetFinder) isTarget(o *Object) bool {
 		m.Annotations[SkipAnnotation] == "true",
 		isSourceKind(m.APIVersion, m.Kind),
 		!f.cfg.IncludeJobs && m.Kind == "Job" && strings.HasPrefix(m.APIVersion, "batch/"),
-		f.selected != nil && !f.selected[o.Node]:
+		!f.cfg.Selector.isEmpty() && !f.cfg.Selector.matches(o):
 		return false
 	}
 	return true
@@ -180,8 +153,8 @@ func templatesAt(obj *yaml.RNode, path []string) []template {
 			n := yamltext.Deref(c.node)
 			switch {
 			case yaml.IsWildcard(part) && n.Kind == yaml.MappingNode:
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					next = append(next, at{n.Content[i+1], joinPath(c.path, n.Content[i].Value)})
+				for _, e := range yamltext.Entries(n) {
+					next = append(next, at{e[1], joinPath(c.path, e[0].Value)})
 				}
 			case yaml.IsWildcard(part) && n.Kind == yaml.SequenceNode:
 				for i, e := range n.Content {
