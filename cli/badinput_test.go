@@ -119,6 +119,13 @@ func badInputs() []badInput {
 		{class: "tabs", name: "tab in a ResourceList item", input: lines("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n  \tname: x\n"),
 			code: 1, stderr: []string{"not valid YAML", "line 7", "tab"}},
 
+		// A mapping key given twice: kubectl refuses it, and the YAML library
+		// would keep the last silently.
+		{class: "duplicate key", name: "in a ConfigMap's data", input: stream(badSettings+"  log-level: debug\n", badDeployment),
+			code: 1, stderr: []string{"not valid YAML", `line 8: mapping key "log-level" already defined at line 7`}},
+		{class: "duplicate key", name: "in a ResourceList item", input: lines("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  kind: Secret\n"),
+			code: 1, stderr: []string{"not valid YAML", `line 6: mapping key "kind" already defined at line 5`}},
+
 		// A document that is not an object.
 		{class: "scalar or list document", name: "scalar", input: stream(badSettings, "just text\n"),
 			code: 1, stderr: []string{"document 2 (line 9) is not an object but a YAML scalar"}},
@@ -161,7 +168,7 @@ func badInputs() []badInput {
 				badSettings, badSecret, badDeployment),
 			check: func(t *testing.T, _ string, input []byte, o outcome) {
 				checkLossless(t, input, o.stdout, hasDefaultTarget)
-				if !bytes.Contains(o.stdout, []byte("checksum/config: ")) {
+				if !bytes.Contains(o.stdout, []byte("checksum.confighash.dev/config: ")) {
 					t.Errorf("the Deployment among the junk was not annotated:\n%s", o.stdout)
 				}
 			}},
@@ -177,7 +184,7 @@ func badInputs() []badInput {
 		{class: "duplicate objects", name: "Deployment twice", resourceList: true,
 			input: stream(badSettings, badSecret, badDeployment, badDeployment),
 			check: func(t *testing.T, _ string, input []byte, o outcome) {
-				if n := bytes.Count(o.stdout, []byte("checksum/config: ")); n != 2 {
+				if n := bytes.Count(o.stdout, []byte("checksum.confighash.dev/config: ")); n != 2 {
 					t.Errorf("%d annotations written, want one on each copy of the Deployment:\n%s", n, o.stdout)
 				}
 				checkLossless(t, input, o.stdout, hasDefaultTarget)
@@ -197,7 +204,7 @@ func badInputs() []badInput {
 				"spec:\n  template:", aliasBombField("bomb", 2)+"spec:\n  template:",
 				"        app: web\n", "        app: web\n      annotations:\n        bomb: *l9\n").Replace(badDeployment)),
 			check: func(t *testing.T, _ string, _ []byte, o outcome) {
-				if !bytes.Contains(o.stdout, []byte("checksum/config: ")) {
+				if !bytes.Contains(o.stdout, []byte("checksum.confighash.dev/config: ")) {
 					t.Errorf("the Deployment was not annotated:\n%.2000s", o.stdout)
 				}
 			}},
@@ -211,7 +218,7 @@ func badInputs() []badInput {
 		{class: "deep nesting", name: "10,000 levels in a pod spec", resourceList: true,
 			input: stream(badSettings, badSecret, badDeployment+"        args:\n        "+strings.Repeat("- ", 9980)+"v\n"),
 			check: func(t *testing.T, _ string, _ []byte, o outcome) {
-				if !bytes.Contains(o.stdout, []byte("checksum/config: ")) {
+				if !bytes.Contains(o.stdout, []byte("checksum.confighash.dev/config: ")) {
 					t.Errorf("the Deployment was not annotated")
 				}
 			}},

@@ -36,8 +36,8 @@ func BenchmarkRun(b *testing.B) {
 					}
 				}
 				b.StopTimer()
-				if got := bytes.Count(out.Bytes(), []byte("checksum/config: ")); got != n {
-					b.Fatalf("output has %d checksum/config annotations, want %d", got, n)
+				if got := bytes.Count(out.Bytes(), []byte("checksum.confighash.dev/config: ")); got != n {
+					b.Fatalf("output has %d checksum.confighash.dev/config annotations, want %d", got, n)
 				}
 			})
 		}

@@ -3,8 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 
 	"confighash.dev/confighash/fn"
@@ -96,14 +94,11 @@ func (x *inspection) staleReasons(d *fn.Dependencies) []string {
 		for _, u := range d.Unresolved {
 			unresolved[x.cfg.SourceAnnotationKey(u.ID, d.Target.Object.Namespace)] = u
 		}
-		for _, k := range slices.Sorted(maps.Keys(d.Current)) {
-			if _, ok := d.Annotations[k]; ok || !d.IsStale(k) {
-				continue
-			}
+		for _, k := range d.Remove {
 			if u, ok := unresolved[k]; ok {
 				lines = append(lines, fmt.Sprintf("%s %s is %s (at %s): a run removes %s", u.ID.Kind, u.ID.Namespace+"/"+u.ID.Name, u.Reason.Words(), u.Field, k))
 			} else {
-				lines = append(lines, fmt.Sprintf("%s: its source is no longer referenced; a run removes it", k))
+				lines = append(lines, fmt.Sprintf("%s: confighash's, and not what this run writes (its source is no longer referenced, or it is of another mode or annotation option); a run removes it", k))
 			}
 		}
 		return lines
@@ -162,6 +157,8 @@ func countedWords(s *fn.SourceDependency) string {
 	switch {
 	case s.AllKeys:
 		return "all keys"
+	case s.AllDataKeys:
+		return "all keys of data"
 	case len(s.Counted) == 0:
 		return "none of the keys named is there"
 	case len(s.Counted) == 1:

@@ -11,6 +11,36 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// directivesInput is a stream with a %YAML 1.2 directive (which the YAML
+// library refuses) and a %TAG directive after a document ended by "...".
+const directivesInput = `%YAML 1.2
+---
+# %YAML and %TAG directives: accepted, kept with their documents, and the
+# documents annotated as any other. kyaml reads no directive, so this is a
+# stream's alone.
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: shop
+data:
+  a: "1"
+...
+%TAG !shop! tag:shop.example,2026:
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        envFrom: [{configMapRef: {name: settings}}]
+`
+
 const commandInput = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: cm}
@@ -60,12 +90,13 @@ func TestCommand(t *testing.T) {
 		{name: "version", args: []string{"--version"}, stdout: []string{"confighash " + Version}},
 		{name: "unknown flag", args: []string{"--fast"}, code: 1, noStdout: true, stderr: []string{"flag provided but not defined: -fast", "confighash --help"}},
 		{name: "argument", args: []string{"file.yaml"}, code: 1, noStdout: true, stderr: []string{`unexpected argument "file.yaml"`, "standard input"}},
-		{name: "stream defaults", stdin: commandInput, stdout: []string{"checksum/config: "}, stderr: []string{"warning: Deployment web: spec.template.spec.containers[name=app].envFrom[1].configMapRef references ConfigMap default/absent, which is not in the input", "info: confighash: 1 pod template, 1 with dependencies"}},
+		{name: "stream defaults", stdin: commandInput, stdout: []string{"checksum.confighash.dev/config: "}, stderr: []string{"warning: Deployment web: spec.template.spec.containers[name=app].envFrom[1].configMapRef references ConfigMap default/absent, which is not in the input", "info: confighash: 1 pod template, 1 with dependencies"}},
 		{name: "quiet keeps warnings", args: []string{"--quiet"}, stdin: commandInput, stderr: []string{"warning: "}},
-		{name: "flag", args: []string{"--mode", "perSource"}, stdin: commandInput, stdout: []string{"checksum/configmap.cm: "}, notStdout: []string{"checksum/config:"}},
-		{name: "config file", args: []string{"--config", perSource}, stdin: commandInput, stdout: []string{"checksum/configmap.cm: "}},
-		{name: "flag overrides config file", args: []string{"--config", perSource, "--mode=combined"}, stdin: commandInput, stdout: []string{"checksum/config: "}},
-		{name: "bool flag", args: []string{"--include-jobs", "--on-missing=ignore"}, stdin: commandInput, stdout: []string{"checksum/config: "}, notStdout: []string{"warning"}},
+		{name: "flag", args: []string{"--mode", "perSource"}, stdin: commandInput, stdout: []string{"checksum.confighash.dev/configmap.cm: "}, notStdout: []string{"checksum.confighash.dev/config:"}},
+		{name: "config file", args: []string{"--config", perSource}, stdin: commandInput, stdout: []string{"checksum.confighash.dev/configmap.cm: "}},
+		{name: "flag overrides config file", args: []string{"--config", perSource, "--mode=combined"}, stdin: commandInput, stdout: []string{"checksum.confighash.dev/config: "}},
+		{name: "directives kept", stdin: directivesInput, stdout: []string{"%YAML 1.2\n---\n# %YAML", "data:\n  a: \"1\"\n...\n%TAG !shop! tag:shop.example,2026:\n---\napiVersion: apps/v1", "checksum.confighash.dev/config: '8cbaf1ad0d22"}},
+		{name: "bool flag", args: []string{"--include-jobs", "--on-missing=ignore"}, stdin: commandInput, stdout: []string{"checksum.confighash.dev/config: "}, notStdout: []string{"warning"}},
 		{name: "bad flag value", args: []string{"--mode", "fast"}, stdin: commandInput, code: 1, noStdout: true, stderr: []string{`--mode: "fast" is not one of combined, perSource`}},
 		{name: "bad config file", args: []string{"--config", badConfig}, stdin: commandInput, code: 1, noStdout: true, stderr: []string{"--config " + badConfig, "field mode"}},
 		{name: "missing config file", args: []string{"--config", filepath.Join(dir, "nope.yaml")}, stdin: commandInput, code: 1, noStdout: true, stderr: []string{"--config"}},
@@ -73,9 +104,9 @@ func TestCommand(t *testing.T) {
 		{name: "bad YAML", stdin: "a: [\n", code: 1, noStdout: true, stderr: []string{"not valid YAML", "line 1"}},
 		{name: "ResourceList error keeps items and reports", stdin: resourceList, code: 1,
 			stdout:    []string{"kind: ResourceList", "name: web", "severity: error", "field:", "path: spec.template.spec.containers[name=app].envFrom[1].configMapRef"},
-			notStdout: []string{"checksum/config"}, stderr: []string{"error: Deployment web: spec.template.spec.containers[name=app].envFrom[1].configMapRef references ConfigMap default/absent"}},
+			notStdout: []string{"checksum.confighash.dev/config"}, stderr: []string{"error: Deployment web: spec.template.spec.containers[name=app].envFrom[1].configMapRef references ConfigMap default/absent"}},
 		{name: "ResourceList bad functionConfig", stdin: "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig: {apiVersion: v1, kind: ConfigMap, data: {mode: fast}}\nitems:\n" + indentItems(commandInput), code: 1,
-			stdout: []string{"kind: ResourceList", "severity: error", "key data.mode"}, notStdout: []string{"checksum/config"}, stderr: []string{"key data.mode"}},
+			stdout: []string{"kind: ResourceList", "severity: error", "key data.mode"}, notStdout: []string{"checksum.confighash.dev/config"}, stderr: []string{"key data.mode"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -98,6 +98,24 @@ type explainTgt struct {
 	Current      map[string]string `json:"current"`
 	Sources      []explainSource   `json:"sources"`
 	Unresolved   []explainRef      `json:"unresolved"`
+	Remove       []string          `json:"remove"`
+	Conflicts    []string          `json:"conflicts"`
+	// OtherChecksums are annotations that look like checksums and are not
+	// confighash's (a chart's checksum/config).
+	OtherChecksums map[string]string `json:"otherChecksums"`
+	Hints          []explainHint     `json:"hints"`
+}
+
+// explainHint is a ConfigMap or Secret of the input that a container names
+// in an argument or env value, and that counts for nothing.
+type explainHint struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Container string `json:"container"`
+	Field     string `json:"field"`
+	Text      string `json:"text"`
+	Flag      string `json:"flag,omitempty"`
 }
 
 type explainSource struct {
@@ -110,6 +128,7 @@ type explainSource struct {
 	Label           string       `json:"label"`
 	AnnotationKey   string       `json:"annotationKey,omitempty"`
 	AllKeys         bool         `json:"allKeys"`
+	AllDataKeys     bool         `json:"allDataKeys"`
 	Keys            []string     `json:"keys"`
 	AbsentKeys      []string     `json:"absentKeys"`
 	Refs            []explainRef `json:"refs"`
@@ -127,7 +146,10 @@ type explainRef struct {
 	Container string              `json:"container,omitempty"`
 	Volume    string              `json:"volume,omitempty"`
 	MountedBy []string            `json:"mountedBy,omitempty"`
+	SubPaths  []string            `json:"subPaths,omitempty"`
+	Arg       string              `json:"arg,omitempty"`
 	AllKeys   bool                `json:"allKeys"`
+	DataOnly  bool                `json:"dataOnly,omitempty"`
 	Keys      []string            `json:"keys,omitempty"`
 	Optional  bool                `json:"optional"`
 }
@@ -150,12 +172,19 @@ func (x *inspection) explainDoc() explainDoc {
 			File: x.file(t.Object), TemplatePath: t.Path, Status: d.Status(),
 			Annotations: d.Written(), Current: d.Current,
 			Sources: []explainSource{}, Unresolved: []explainRef{},
+			Remove: nonNil(d.Remove), Conflicts: nonNil(d.Conflicts), OtherChecksums: d.Others, Hints: []explainHint{},
+		}
+		if et.OtherChecksums == nil {
+			et.OtherChecksums = map[string]string{}
+		}
+		for _, h := range d.Hints {
+			et.Hints = append(et.Hints, explainHint{Kind: h.ID.Kind, Namespace: h.ID.Namespace, Name: h.ID.Name, Container: h.Container, Field: h.Field, Text: h.Text, Flag: h.Flag})
 		}
 		for _, s := range d.Sources {
 			es := explainSource{
 				Kind: s.ID.Kind, Namespace: s.ID.Namespace, Name: s.ID.Name, File: x.file(s.Source.Object),
 				Digest: s.Digest, DigestAlgorithm: "sha256", Label: s.Label, AnnotationKey: s.AnnotationKey,
-				AllKeys: s.AllKeys, Keys: nonNil(s.Counted), AbsentKeys: nonNil(s.Absent), Refs: []explainRef{},
+				AllKeys: s.AllKeys, AllDataKeys: s.AllDataKeys, Keys: nonNil(s.Counted), AbsentKeys: nonNil(s.Absent), Refs: []explainRef{},
 			}
 			if s.HMAC {
 				es.DigestAlgorithm = "hmac-sha256"
@@ -178,7 +207,8 @@ func (x *inspection) explainDoc() explainDoc {
 func (x *inspection) explainRef(ref fn.Ref) explainRef {
 	return explainRef{
 		Field: ref.Field, Via: ref.Via, Container: ref.Container, Volume: ref.Volume, MountedBy: ref.MountedBy,
-		AllKeys: ref.Keys == nil || x.cfg.Keys == fn.KeysAll, Keys: ref.Keys, Optional: ref.Optional,
+		SubPaths: ref.SubPaths, Arg: ref.Arg, DataOnly: ref.DataOnly,
+		AllKeys: ref.Keys == nil && !ref.DataOnly || x.cfg.Keys == fn.KeysAll, Keys: ref.Keys, Optional: ref.Optional,
 	}
 }
 
@@ -240,6 +270,26 @@ func writeRefGroups(b *strings.Builder, refs []fn.Ref, cfg *fn.Config) {
 	}
 }
 
+// writeAlso writes what else explain knows of a pod template: the
+// checksum annotations that are not confighash's, and the ConfigMaps and
+// Secrets its containers name that count for nothing.
+func writeAlso(b *strings.Builder, d *fn.Dependencies) {
+	for _, k := range slices.Sorted(maps.Keys(d.Others)) {
+		fmt.Fprintf(b, "  also carries %s: %s (not confighash's: it stays, and rolls the pods when it changes)\n", k, fn.ShortDigest(d.Others[k]))
+	}
+	for _, h := range d.Hints {
+		annotation := fn.ConfigMapsAnnotation
+		if h.ID.Kind == "Secret" {
+			annotation = fn.SecretsAnnotation
+		}
+		how := fmt.Sprintf("annotate the workload %s: %s or add an extraRefs entry", annotation, h.ID.Name)
+		if h.Flag != "" {
+			how += ", or set followArgs: true"
+		}
+		fmt.Fprintf(b, "  hint: %s is named by container %s at %s (%s) and counts for nothing; if the application reads it, %s\n", h.ID, h.Container, h.Field, h.Text, how)
+	}
+}
+
 // writeExplainText writes one block per target: what it carries, what it
 // counts and why, and what counts for nothing.
 func writeExplainText(w io.Writer, x *inspection) error {
@@ -255,11 +305,16 @@ func writeExplainText(w io.Writer, x *inspection) error {
 		b.WriteString("\n")
 		if len(d.Sources) == 0 && len(d.Unresolved) == 0 {
 			b.WriteString("  no ConfigMap or Secret reference\n")
+			writeAlso(&b, d)
 			continue
 		}
 		switch d.Status() {
 		case fn.StatusNone:
-			b.WriteString("  no dependency in the input: left as it is\n")
+			if d.Conflicts != nil {
+				fmt.Fprintf(&b, "  conflict: it carries %s, which confighash did not write: left as it is, and nothing written (set the option annotation to a key of confighash's domain)\n", strings.Join(d.Conflicts, ", "))
+			} else {
+				b.WriteString("  no dependency in the input: left as it is\n")
+			}
 		case fn.StatusCurrent:
 			for _, k := range slices.Sorted(maps.Keys(d.Annotations)) {
 				fmt.Fprintf(&b, "  %s: %s (current)\n", k, fn.ShortDigest(d.Annotations[k]))
@@ -274,10 +329,8 @@ func writeExplainText(w io.Writer, x *inspection) error {
 				}
 				fmt.Fprintf(&b, "  %s: %s (%s)\n", k, fn.ShortDigest(d.Annotations[k]), state)
 			}
-			for _, k := range slices.Sorted(maps.Keys(d.Current)) {
-				if _, ok := d.Annotations[k]; !ok && d.IsStale(k) {
-					fmt.Fprintf(&b, "  %s: to be removed, its source is no longer referenced\n", k)
-				}
+			for _, k := range d.Remove {
+				fmt.Fprintf(&b, "  %s: to be removed (confighash's, and not written by this run: a source no longer referenced, or another mode or annotation option)\n", k)
 			}
 		}
 		for _, s := range d.Sources {
@@ -290,6 +343,10 @@ func writeExplainText(w io.Writer, x *inspection) error {
 				b.WriteString("  all keys (it has none)")
 			case s.AllKeys:
 				b.WriteString("  all keys: " + strings.Join(s.Counted, ", "))
+			case s.AllDataKeys && len(s.Counted) == 0:
+				b.WriteString("  all keys of data (it has none)")
+			case s.AllDataKeys:
+				b.WriteString("  all keys of data: " + strings.Join(s.Counted, ", "))
 			case len(s.Counted) == 0:
 				b.WriteString("  no key (it has none of those named)")
 			default:
@@ -311,6 +368,7 @@ func writeExplainText(w io.Writer, x *inspection) error {
 			}
 			b.WriteString("\n")
 		}
+		writeAlso(&b, d)
 	}
 	fmt.Fprintf(&b, "%s: %d current, %d stale, %d without dependencies\n",
 		fn.Plural(len(x.res.Targets), "pod template", "pod templates"), counts[fn.StatusCurrent], counts[fn.StatusStale], counts[fn.StatusNone])

@@ -665,3 +665,65 @@ func TestSubcommandCommandLine(t *testing.T) {
 		})
 	}
 }
+
+// TestSubcommandsReadWhatTheyArePointedAt: explain, check and diff follow
+// links to files and directories, read each file once (a file read twice
+// would make its ConfigMap a duplicate, an error), survive a loop of links,
+// and refuse a path that holds no manifest rather than pass on nothing.
+func TestSubcommandsReadWhatTheyArePointedAt(t *testing.T) {
+	root := t.TempDir()
+	deploy := filepath.Join(root, "deploy")
+	if err := os.MkdirAll(filepath.Join(deploy, "nested"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(deploy, "nested", "app.yaml"), readFile(t, "../examples/quickstart/resources.yaml"))
+	symlink := func(target, link string) {
+		t.Helper()
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	symlink("nested/app.yaml", filepath.Join(deploy, "again.yaml")) // the same file twice
+	symlink("..", filepath.Join(deploy, "nested", "loop"))          // a loop
+	symlink(deploy, filepath.Join(root, "current"))                 // a link to the directory
+	empty := filepath.Join(root, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	symlink(empty, filepath.Join(root, "empty-link"))
+	writeFile(t, filepath.Join(root, "comments.yaml"), []byte("# nothing but a comment\n---\n"))
+	symlink("gone.yaml", filepath.Join(root, "dangling.yaml"))
+
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"a link to a directory is read", []string{"check", filepath.Join(root, "current")}, 1, "1 of 1 pod template with dependencies stale", ""},
+		{"explain through the link", []string{"explain", filepath.Join(root, "current")}, 0, "Deployment shop/web spec.template  (" + filepath.Join(root, "current", "again.yaml") + ")", ""},
+		{"the file twice on the command line", []string{"check", filepath.Join(deploy, "nested", "app.yaml"), filepath.Join(deploy, "again.yaml")}, 1, "1 of 1 pod template", ""},
+		{"an empty directory", []string{"check", empty}, 1, "", "empty: no .yaml or .yml file in it"},
+		{"a link to an empty directory", []string{"check", filepath.Join(root, "empty-link")}, 1, "", "empty-link: no .yaml or .yml file in it"},
+		{"a file without manifests", []string{"explain", filepath.Join(root, "comments.yaml")}, 1, "", "comments.yaml: no manifests in it"},
+		{"a dangling link", []string{"diff", filepath.Join(root, "dangling.yaml"), deploy}, 1, "", "dangling.yaml: no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runIn(t, root, nil, tt.args, "")
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout lacks %q:\n%s", tt.stdout, stdout)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.stderr, stderr)
+			}
+			if strings.Contains(stderr, "appears 2 times") {
+				t.Errorf("a file was read twice:\n%s", stderr)
+			}
+		})
+	}
+}

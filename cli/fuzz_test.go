@@ -53,7 +53,7 @@ metadata: {name: web, namespace: shop, labels: {app: web}}
 spec:
   template:
     metadata:
-      annotations: {checksum/configmap.old: "0000000000000000000000000000000000000000000000000000000000000000"}
+      annotations: {checksum.confighash.dev/configmap.old: "0000000000000000000000000000000000000000000000000000000000000000"}
     spec:
       containers:
       - name: web

@@ -65,7 +65,10 @@ func (x *inspection) graph() *graph {
 		g.nodes = append(g.nodes, tn)
 		for _, s := range d.Sources {
 			label := "all keys"
-			if !s.AllKeys {
+			switch {
+			case s.AllDataKeys && !s.AllKeys:
+				label = "all keys of data"
+			case !s.AllKeys:
 				label = edgeKeys(s.Counted, s.Absent)
 			}
 			g.edges = append(g.edges, graphEdge{from: source(s.ID, strings.ToLower(s.ID.Kind)), to: tn.id, label: label})

@@ -261,7 +261,147 @@ var digestValue = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // metadata and annotations maps created to hold them. Aliases are compared
 // by name and never followed, so an alias bomb costs nothing here.
 func onlyDigestAnnotationsChanged(before, after *yaml.Node) error {
-	return compareNodes(before, after, "", false)
+	err := compareNodes(before, after, "", false)
+	if err != nil && hasAliasOrMerge(before) {
+		// Written through an alias or a merge key, a document is written
+		// anew with the shared part copied: it must read back, aliases and
+		// merges resolved, as the input plus the annotations.
+		if rerr := compareResolved(before, after); rerr != nil {
+			return fmt.Errorf("%v; resolved: %v", err, rerr)
+		}
+		return nil
+	}
+	return err
+}
+
+// hasAliasOrMerge says whether a tree holds an alias or a merge key.
+func hasAliasOrMerge(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode || n.Kind == yaml.ScalarNode && n.Tag == "!!merge" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAliasOrMerge(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// compareResolved decodes both trees as a Kubernetes client reads YAML
+// (aliases and merge keys resolved) and compares them with the same
+// allowances as compareNodes.
+func compareResolved(before, after *yaml.Node) error {
+	var a, b any
+	if err := before.Decode(&a); err != nil {
+		return err
+	}
+	if err := after.Decode(&b); err != nil {
+		return err
+	}
+	return compareValues(a, b, "")
+}
+
+func compareValues(a, b any, path string) error {
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s changed kind", orRoot(path))
+		}
+		annotations := strings.HasSuffix(path, "metadata.annotations") || path == "annotations"
+		for k, old := range av {
+			now, kept := bv[k]
+			p := joinPath(path, k)
+			if !annotations {
+				if !kept {
+					return fmt.Errorf("%s was removed", p)
+				}
+				if err := compareValues(old, now, p); err != nil {
+					return err
+				}
+				continue
+			}
+			if kept && fmt.Sprint(old) == fmt.Sprint(now) {
+				continue
+			}
+			if !confighashKey(k, stringValues(av)) {
+				return fmt.Errorf("%s is not confighash's and was changed or removed", p)
+			}
+		}
+		for k, now := range bv {
+			if _, had := av[k]; had {
+				continue
+			}
+			p := joinPath(path, k)
+			switch {
+			case annotations:
+				if !writable(k, fmt.Sprint(now)) {
+					return fmt.Errorf("%s was written with %v, not a digest", p, now)
+				}
+			case k == "metadata" || k == "annotations" && strings.HasSuffix(path, "metadata"):
+				if err := compareValues(map[string]any{}, now, p); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("%s was added", p)
+			}
+		}
+		return nil
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) {
+			return fmt.Errorf("%s changed length or kind", orRoot(path))
+		}
+		for i := range av {
+			if err := compareValues(av[i], bv[i], fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if fmt.Sprintf("%T %v", a, a) != fmt.Sprintf("%T %v", b, b) {
+		return fmt.Errorf("%s changed: %v -> %v", orRoot(path), a, b)
+	}
+	return nil
+}
+
+func stringValues(m map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}
+
+// ownsAnnotation lists the keys outside confighash's domain that it wrote.
+const ownsAnnotation = "confighash.dev/owns"
+
+// writable says whether confighash may write value under annotation key k:
+// a digest, or the list of keys it owns.
+func writable(k, value string) bool {
+	return digestValue.MatchString(value) || k == ownsAnnotation && value != ""
+}
+
+// confighashKey says whether annotation k, among the annotations a pod
+// template had before a run, is one confighash may change or remove: in
+// its domain and not one that people write, or listed as its own.
+func confighashKey(k string, before map[string]string) bool {
+	prefix, _, _ := strings.Cut(k, "/")
+	switch k {
+	case "confighash.dev/configmaps", "confighash.dev/secrets", "confighash.dev/skip", "confighash.dev/ignore", "confighash.dev/versioned":
+		return false
+	case ownsAnnotation:
+		return true
+	}
+	if prefix == "confighash.dev" || strings.HasSuffix(prefix, ".confighash.dev") {
+		return true
+	}
+	for _, owned := range strings.Split(before[ownsAnnotation], ",") {
+		if strings.TrimSpace(owned) == k {
+			return true
+		}
+	}
+	return false
 }
 
 func compareNodes(a, b *yaml.Node, path string, annotations bool) error {
@@ -286,13 +426,19 @@ func compareNodes(a, b *yaml.Node, path string, annotations bool) error {
 
 func compareMaps(a, b *yaml.Node, path string, annotations bool) error {
 	av, bv := mapEntries(a), mapEntries(b)
+	var before map[string]string // the annotations, when a and b hold them
+	if annotations {
+		before = annotationValues(a)
+	}
 	var kept []string
 	for _, k := range mapKeys(a) {
 		switch _, ok := bv[k]; {
 		case ok:
 			kept = append(kept, k)
-		case !annotations: // in annotations: a stale perSource key
+		case !annotations:
 			return fmt.Errorf("%s was removed", joinPath(path, k))
+		case !confighashKey(k, before):
+			return fmt.Errorf("%s is not confighash's and was removed", joinPath(path, k))
 		}
 	}
 	var keptAfter []string
@@ -303,7 +449,7 @@ func compareMaps(a, b *yaml.Node, path string, annotations bool) error {
 		if had {
 			keptAfter = append(keptAfter, k)
 		}
-		if err := compareEntry(old, now, p, k, annotations, strings.HasSuffix(path, "metadata")); err != nil {
+		if err := compareEntry(old, now, p, k, before, annotations, strings.HasSuffix(path, "metadata")); err != nil {
 			return err
 		}
 	}
@@ -317,15 +463,19 @@ func compareMaps(a, b *yaml.Node, path string, annotations bool) error {
 // compareEntry compares the value of key k (path p) of a map before (old,
 // nil when absent) and after; inAnnotations says the map is an annotations
 // map, inMetadata that it is a metadata map. Each subtree is compared once.
-func compareEntry(old, now *yaml.Node, p, k string, inAnnotations, inMetadata bool) error {
-	isDigest := now.Kind == yaml.ScalarNode && digestValue.MatchString(now.Value)
+func compareEntry(old, now *yaml.Node, p, k string, before map[string]string, inAnnotations, inMetadata bool) error {
 	holder := !inAnnotations && (k == "metadata" || k == "annotations" && inMetadata)
 	switch {
 	case inAnnotations:
-		if old != nil && compareNodes(old, now, p, false) == nil || isDigest {
+		switch {
+		case old != nil && compareNodes(old, now, p, false) == nil:
 			return nil
+		case now.Kind != yaml.ScalarNode || !writable(k, now.Value):
+			return fmt.Errorf("%s was written with %q, not a digest", p, now.Value)
+		case old != nil && !confighashKey(k, before):
+			return fmt.Errorf("%s is not confighash's and was changed", p)
 		}
-		return fmt.Errorf("%s was written with %q, not a digest", p, now.Value)
+		return nil
 	case old == nil && holder:
 		// Created to hold annotations.
 		return onlyNewAnnotations(now, p, k == "annotations")
@@ -351,7 +501,7 @@ func onlyNewAnnotations(n *yaml.Node, path string, isAnnotations bool) error {
 	for k, v := range mapEntries(n) {
 		switch {
 		case isAnnotations:
-			if v.Kind != yaml.ScalarNode || !digestValue.MatchString(v.Value) {
+			if v.Kind != yaml.ScalarNode || !writable(k, v.Value) {
 				return fmt.Errorf("%s.%s was written with %q, not a digest", path, k, v.Value)
 			}
 		case k != "annotations":
@@ -363,6 +513,15 @@ func onlyNewAnnotations(n *yaml.Node, path string, isAnnotations bool) error {
 		}
 	}
 	return nil
+}
+
+// annotationValues reads an annotations map as strings.
+func annotationValues(m *yaml.Node) map[string]string {
+	out := map[string]string{}
+	for k, v := range mapEntries(m) {
+		out[k] = v.Value
+	}
+	return out
 }
 
 func mapKeys(m *yaml.Node) []string {

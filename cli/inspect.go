@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,39 +25,31 @@ type manifests struct {
 
 // readManifests reads each path (a file, a directory of .yaml and .yml files
 // read recursively in lexical order, or "-" for standard input), or standard
-// input when there is none. A ResourceList is accepted only as the whole
-// input: its functionConfig then gives the options, as in a run.
+// input when there is none. Symbolic links to files and directories are
+// followed, each file is read once however many ways lead to it, and a loop
+// of links is not followed twice. A path that holds no manifest is an error:
+// a CI gate must not pass without reading anything. A ResourceList is
+// accepted only as the whole input: its functionConfig then gives the
+// options, as in a run.
 func readManifests(paths []string, stdin io.Reader) (*manifests, error) {
 	if len(paths) == 0 {
 		paths = []string{"-"}
 	}
 	var files []string
+	seen := map[string]bool{} // files and directories, by their real path
 	for _, p := range paths {
 		if p == "-" {
 			files = append(files, p)
 			continue
 		}
-		info, err := os.Stat(p)
-		if err != nil {
+		before := len(files)
+		if err := collectFiles(p, seen, &files); err != nil {
 			return nil, err
 		}
-		if !info.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			switch {
-			case err != nil:
-				return err
-			case d.IsDir() && path != p && strings.HasPrefix(d.Name(), "."):
-				return filepath.SkipDir
-			case !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")):
-				files = append(files, path)
+		if len(files) == before {
+			if info, err := os.Stat(p); err == nil && info.IsDir() {
+				return nil, fmt.Errorf("%s: no .yaml or .yml file in it", p)
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
 	m := &manifests{in: &yamltext.Stream{}}
@@ -79,6 +70,9 @@ func readManifests(paths []string, stdin io.Reader) (*manifests, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		if len(in.Items) == 0 && !in.ResourceList {
+			return nil, fmt.Errorf("%s: no manifests in it", name)
+		}
 		if in.ResourceList {
 			if len(files) > 1 {
 				return nil, fmt.Errorf("%s: a ResourceList must be the whole input; give it alone", name)
@@ -95,6 +89,51 @@ func readManifests(paths []string, stdin io.Reader) (*manifests, error) {
 		}
 	}
 	return m, nil
+}
+
+// collectFiles adds the manifest files at path to files: path itself, or
+// the .yaml and .yml files under it when it is a directory, links followed.
+// Directories whose name starts with "." are left out.
+func collectFiles(path string, seen map[string]bool, files *[]string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	if seen[real] {
+		return nil
+	}
+	seen[real] = true
+	if !info.IsDir() {
+		*files = append(*files, path)
+		return nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		child := filepath.Join(path, e.Name())
+		ci, err := os.Stat(child)
+		if err != nil {
+			return fmt.Errorf("%s: %w", child, err)
+		}
+		switch {
+		case ci.IsDir() && strings.HasPrefix(e.Name(), "."):
+		case ci.IsDir():
+			if err := collectFiles(child, seen, files); err != nil {
+				return err
+			}
+		case strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml"):
+			if err := collectFiles(child, seen, files); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // inspection is one input resolved as a run would resolve it.
