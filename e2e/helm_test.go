@@ -97,7 +97,47 @@ func TestHelmRollsOutOnlyWhatThePodsRead(t *testing.T) {
 				{" --set image=registry.example/shop:1.1", false},
 			} {
 				if changed := render(c.set) != before; changed != c.change {
-					t.Errorf("%s: checksum/config changed %v, want %v", c.set, changed, c.change)
+					t.Errorf("%s: checksum.confighash.dev/config changed %v, want %v", c.set, changed, c.change)
+				}
+			}
+		})
+	}
+}
+
+// TestHelmNamespace renders the example chart into namespace prod: its
+// ConfigMap says namespace: {{ .Release.Namespace }} and its Deployment says
+// nothing, as many charts do, and Helm installs both into prod. confighash
+// must be told the namespace, or the ConfigMap is "not in the input": Helm 3
+// through --post-renderer-args, Helm 4 through HELM_NAMESPACE, which its
+// plugin passes on (Helm 4.3 gives a post-renderer plugin the environment it
+// was started with, not its --namespace flag; pinned here).
+func TestHelmNamespace(t *testing.T) {
+	t.Parallel()
+	for _, g := range helms {
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
+			sh := helmShell(t, g)
+			inDefault := checksum(t, sh.run("helm template web "+chart+" --post-renderer "+postRenderer(g)), "Deployment/web")
+			told := "helm template web " + chart + " --namespace prod --post-renderer " + postRenderer(g) + " --post-renderer-args=--namespace=prod"
+			untold := "helm template web " + chart + " --namespace prod --post-renderer " + postRenderer(g)
+			if g == helm4Tool {
+				told = "HELM_NAMESPACE=prod helm template web " + chart + " --post-renderer confighash"
+			}
+			// The pods read the same values in prod as in default: the same
+			// annotation, when confighash knows the namespace.
+			if got := checksum(t, sh.run(told), "Deployment/web"); got != inDefault {
+				t.Errorf("%s: %s, want %s (the same objects, in prod)", told, got, inDefault)
+			}
+			// Not told, confighash puts the Deployment in default, finds the
+			// ConfigMap in prod only, and counts the Secret alone.
+			out := sh.run(untold)
+			if got := checksum(t, out, "Deployment/web"); got == inDefault {
+				t.Errorf("%s: the ConfigMap counted though confighash was not told the namespace", untold)
+			}
+			if g == helm3Tool {
+				_, stderr, _ := sh.try("helm template web " + chart + " --namespace prod | bin/confighash")
+				if !strings.Contains(string(stderr), "a ConfigMap web-config is, in namespace prod") {
+					t.Errorf("the warning does not say where the ConfigMap is:\n%s", stderr)
 				}
 			}
 		})
@@ -121,8 +161,8 @@ func TestHelm4Plugin(t *testing.T) {
 	t.Run("post-renderer-args", func(t *testing.T) {
 		out := sh.run("helm template web " + chart + " --post-renderer confighash --post-renderer-args=--mode=perSource")
 		got := podAnnotations(t, out)["Deployment/web"]
-		if len(got) != 2 || got["checksum/configmap.web-config"] == "" || got["checksum/secret.web-api"] == "" {
-			t.Errorf("with --mode=perSource: %v, want checksum/configmap.web-config and checksum/secret.web-api", got)
+		if len(got) != 2 || got["checksum.confighash.dev/configmap.web-config"] == "" || got["checksum.confighash.dev/secret.web-api"] == "" {
+			t.Errorf("with --mode=perSource: %v, want checksum.confighash.dev/configmap.web-config and checksum.confighash.dev/secret.web-api", got)
 		}
 	})
 	t.Run("a path is not a plugin", func(t *testing.T) {
@@ -311,8 +351,8 @@ func TestHelmInstallSendsAnnotatedPods(t *testing.T) {
 			if err := json.Unmarshal(sent, &d); err != nil {
 				t.Fatal(err)
 			}
-			if got := d.Spec.Template.Metadata.Annotations["checksum/config"]; got != want {
-				t.Errorf("helm install sent checksum/config %q, want %q (helm template); body:\n%s", got, want, sent)
+			if got := d.Spec.Template.Metadata.Annotations["checksum.confighash.dev/config"]; got != want {
+				t.Errorf("helm install sent checksum.confighash.dev/config %q, want %q (helm template); body:\n%s", got, want, sent)
 			}
 		})
 	}

@@ -201,7 +201,7 @@ func TestImageRunsLockedDown(t *testing.T) {
 			args := append(append(append([]string{}, locked...), c.user...), ref)
 			got := podmanOut(t, c.input, args...)
 			sameBytes(t, "podman "+strings.Join(args, " "), got, stream(t, c.input))
-			if !bytes.Contains(got, []byte("checksum/config")) {
+			if !bytes.Contains(got, []byte("checksum.confighash.dev/config")) {
 				t.Errorf("no annotation in:\n%s", got)
 			}
 		})

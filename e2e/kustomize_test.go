@@ -42,7 +42,7 @@ func TestKustomizeRollsOutOnlyWhatThePodsRead(t *testing.T) {
 			out := build(t, func(dir string) { edit(t, filepath.Join(dir, c.file), c.old, c.new) })
 			after := checksum(t, out, "Deployment/web")
 			if changed := after != before; changed != c.change {
-				t.Errorf("checksum/config %s -> %s: changed %v, want %v", before, after, changed, c.change)
+				t.Errorf("checksum.confighash.dev/config %s -> %s: changed %v, want %v", before, after, changed, c.change)
 			}
 			if c.name == "referenced key of a ConfigMap without hash suffix" && !strings.Contains(string(out), "name: web-flags\n") {
 				t.Errorf("web-flags was renamed; without the hash suffix only the annotation may change:\n%s", out)
@@ -117,7 +117,7 @@ func TestKustomizeSkipsExecWithoutEnableExec(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kustomize failed (README says it skips silently): %v\n%s", err, stderr)
 	}
-	if strings.Contains(string(out), "checksum/config") {
+	if strings.Contains(string(out), "checksum.confighash.dev/config") {
 		t.Errorf("kustomize ran the exec function without --enable-exec; README's warning is out of date:\n%s", out)
 	}
 	if len(stderr) != 0 {
@@ -146,7 +146,7 @@ func TestKubectlKustomize(t *testing.T) {
 		t.Errorf("kubectl kustomize with the container function: %s, want %s", got, want)
 	}
 	out, stderr, err := sh.try("kubectl kustomize --enable-alpha-plugins examples/kustomize-exec")
-	if err == nil && strings.Contains(string(out), "checksum/config") {
+	if err == nil && strings.Contains(string(out), "checksum.confighash.dev/config") {
 		t.Errorf("kubectl kustomize ran the exec function; README says it cannot:\n%s", out)
 	}
 	t.Logf("kubectl kustomize with the exec function: err %v, stderr %q", err, stderr)

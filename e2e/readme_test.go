@@ -103,6 +103,6 @@ spec:
 	configMap := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  LOG_LEVEL: debug\n---\n"
 	want := checksum(t, stream(t, []byte(configMap+deployment)), "Deployment/web")
 	if got := checksum(t, out, "Deployment/web"); got != want {
-		t.Errorf("README's kustomize example: checksum/config %s, want %s", got, want)
+		t.Errorf("README's kustomize example: checksum.confighash.dev/config %s, want %s", got, want)
 	}
 }

@@ -310,9 +310,9 @@ func checksum(t *testing.T, data []byte, target string) string {
 	if !ok {
 		t.Fatalf("no pod template %s in:\n%s", target, data)
 	}
-	v := ann["checksum/config"]
+	v := ann["checksum.confighash.dev/config"]
 	if len(v) != 64 {
-		t.Fatalf("%s: checksum/config is %q, want 64 hex digits; output:\n%s", target, v, data)
+		t.Fatalf("%s: checksum.confighash.dev/config is %q, want 64 hex digits; output:\n%s", target, v, data)
 	}
 	return v
 }
