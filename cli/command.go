@@ -31,18 +31,22 @@ const longHelp = `confighash reads Kubernetes resources on standard input and wr
 standard output. For every pod template (Deployment, StatefulSet, DaemonSet,
 CronJob, Rollout, Knative Service, ...) it finds the ConfigMaps and Secrets
 that the pods reference, hashes the content the pods can see, and writes the
-hash as the annotation checksum/config on the pod template. When that content
-changes, the pod template changes, and Kubernetes rolls the workload out.
+hash as the annotation checksum.confighash.dev/config on the pod template.
+When that content changes, the pod template changes, and Kubernetes rolls the
+workload out. An annotation confighash did not write (a chart's own
+checksum/config) is never changed: the two coexist.
 
 Input is either a config.kubernetes.io/v1 ResourceList (kustomize, kpt: the
 options come from its functionConfig, a fn.confighash.dev/v1alpha1 ConfigHash
 or a v1 ConfigMap) or a plain YAML stream (pipes, Helm post-rendering: the
-options come from the flags and --config). Output has the input's form and
-order. Flags override the functionConfig and --config.
+options come from the flags and --config), YAML or JSON, Lists opened. Output
+has the input's form and order; every byte confighash did not change comes
+back as it was. Flags override the functionConfig and --config.
 
 Usage:
   kustomize build . | confighash | kubectl apply -f -
   helm template my-release ./chart --post-renderer confighash
+  helm template web ./chart -n prod --post-renderer confighash --post-renderer-args=--namespace=prod
   confighash --mode perSource --on-missing error < manifests.yaml
 
 See why a workload will roll (each has its own --help):

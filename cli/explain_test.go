@@ -492,7 +492,13 @@ func TestREADMEShowsExplainExamples(t *testing.T) {
 	}
 	_, text, _ := runIn(t, example, nil, []string{"explain", "--config", "confighash.yaml", "deploy/"}, "")
 	_, mermaid, _ := runIn(t, example, nil, []string{"explain", "--config", "confighash.yaml", "--output", "mermaid", "deploy/"}, "")
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, chart, _ := runIn(t, root, nil, []string{"explain", "testdata/chart-checksum-coexists/input.yaml"}, "")
 	for name, want := range map[string]string{
+		"chart explain output": "$ confighash explain testdata/chart-checksum-coexists/input.yaml\n" + chart,
 		"explain output": "$ confighash explain --config confighash.yaml deploy/\n" + text,
 		"mermaid output": "```mermaid\n" + mermaid + "```",
 		"check output (expected-check-stale.txt)": "$ confighash check --config confighash.yaml deploy/\n" + check,

@@ -13,7 +13,8 @@
 // The files are split by concern, following SPEC.md:
 //
 //   - config.go: the options, their defaults and validation (SPEC 5)
-//   - object.go: an object of the input, with its metadata read once
+//   - object.go: an object of the input, with its metadata read once; the
+//     items of Lists
 //   - targets.go: finding pod templates (SPEC 2)
 //   - refs.go: walking a pod spec for references (SPEC 3)
 //   - sources.go: the ConfigMaps and Secrets in the input and the bytes
@@ -21,6 +22,8 @@
 //   - digest.go: the hash itself, pinned by test vectors (SPEC 4)
 //   - deps.go: what each pod template depends on and why, the one record
 //     that annotations, explain, check and diff are made from
+//   - own.go: which annotations of a pod template are confighash's: it
+//     changes those and never any other
 //   - annotate.go: the one place that decides which annotations change
 //   - process.go: one run over a list of items (Transform, Resolve, and
 //     Processor for kyaml's framework.Execute), producing results
