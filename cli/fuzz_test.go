@@ -120,6 +120,8 @@ func FuzzFunctionConfig(f *testing.F) {
 		"apiVersion: v1\nkind: ConfigMap\ndata: {mode: perSource, keys: all, includeJobs: 'true', sources: 'ConfigMap'}\n",
 		"apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nselector: {names: [web], labels: {app: web}}\npodTemplatePaths: [{kind: Experiment, path: 'spec.templates.*.template'}]\n",
 		"apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nmode: fast\n",
+		"apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nannotation: checksum/config\nmode: perSource\nnamespace: shop\nfollowArgs: true\n",
+		"apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nignoreSources: {names: [db]}\nextraRefs: [{selector: {kinds: [Deployment]}, configMaps: [settings], secrets: [shop/db]}]\n",
 		"apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nannotation: 12\n",
 		"apiVersion: v1\nkind: ConfigMap\ndata: {podTemplatePaths: '[{kind: Experiment, path: \"spec.templates[name=a].template\"}]'}\n",
 		"kind: Something\n",

@@ -21,6 +21,10 @@ func TestParseConfig(t *testing.T) {
 		c.SecretKeyFile = "/key"
 		c.Selector = Selector{Names: []string{"web"}, Namespaces: []string{"shop"}, Kinds: []string{"Deployment", "StatefulSet"}, Labels: map[string]string{"app": "web"}, Annotations: map[string]string{"team": "a"}}
 		c.PodTemplatePaths = []PodTemplatePath{{APIVersion: "example.com/v1", Kind: "Worker", Path: "spec.worker.template"}}
+		c.Namespace = "prod"
+		c.IgnoreSources = Selector{Labels: map[string]string{"reload": "self"}}
+		c.ExtraRefs = []ExtraRefs{{Selector: Selector{Names: []string{"argocd-server"}}, ConfigMaps: []string{"argocd-cm"}, Secrets: []string{"argocd/argocd-secret"}}}
+		c.FollowArgs = true
 	}
 	tests := []struct {
 		name   string
@@ -50,6 +54,13 @@ selector:
   annotations: {team: a}
 podTemplatePaths:
 - {apiVersion: example.com/v1, kind: Worker, path: spec.worker.template}
+namespace: prod
+ignoreSources: {labels: {reload: self}}
+extraRefs:
+- selector: {names: [argocd-server]}
+  configMaps: [argocd-cm]
+  secrets: [argocd/argocd-secret]
+followArgs: true
 `, full},
 		{"ConfigMap, every option as strings", `
 apiVersion: v1
@@ -66,6 +77,10 @@ data:
   secretKeyFile: /key
   selector: "{names: [web], namespaces: [shop], kinds: [Deployment, StatefulSet], labels: {app: web}, annotations: {team: a}}"
   podTemplatePaths: '[{"apiVersion": "example.com/v1", "kind": "Worker", "path": "spec.worker.template"}]'
+  namespace: prod
+  ignoreSources: "{labels: {reload: self}}"
+  extraRefs: "[{selector: {names: [argocd-server]}, configMaps: [argocd-cm], secrets: [argocd/argocd-secret]}]"
+  followArgs: "true"
 `, full},
 		{"ConfigMap, comma-separated list", `
 apiVersion: v1
@@ -113,6 +128,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown selector field", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nselector: {name: web}", []string{"field selector", `unknown field "name"`, "names, namespaces, kinds, labels, annotations"}},
 		{"selector labels not a map", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nselector: {labels: [a]}", []string{"field selector", "labels: want a map of strings"}},
 		{"podTemplatePaths unknown field", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\npodTemplatePaths: [{kind: X, paths: a}]", []string{"field podTemplatePaths", "[0]", `unknown field "paths"`}},
+		{"bad namespace", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nnamespace: Prod_1", []string{"field namespace", `"Prod_1" is not a valid namespace name`}},
+		{"extraRefs without a selector", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nextraRefs: [{configMaps: [a]}]", []string{"field extraRefs", "[0]: selector is required"}},
+		{"extraRefs unknown field", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nextraRefs: [{selector: {names: [a]}, configmaps: [a]}]", []string{"field extraRefs", `unknown field "configmaps"`, "selector, configMaps, secrets"}},
+		{"ignoreSources not a map", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nignoreSources: [a]", []string{"field ignoreSources", "want a map with names"}},
+		{"followArgs not a bool", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nfollowArgs: sometimes", []string{"field followArgs", "want true or false"}},
 		{"ConfigMap unknown key", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {mod: perSource}", []string{"ConfigMap/c", "unknown key data.mod", "accepted keys"}},
 		{"ConfigMap bad value", "apiVersion: v1\nkind: ConfigMap\ndata: {mode: fast}", []string{"key data.mode", `"fast" is not one of combined, perSource`}},
 		{"ConfigMap bad YAML", "apiVersion: v1\nkind: ConfigMap\ndata: {selector: '{names: [web'}", []string{"key data.selector", "not valid YAML"}},
