@@ -498,9 +498,9 @@ func TestREADMEShowsExplainExamples(t *testing.T) {
 	}
 	_, chart, _ := runIn(t, root, nil, []string{"explain", "testdata/chart-checksum-coexists/input.yaml"}, "")
 	for name, want := range map[string]string{
-		"chart explain output": "$ confighash explain testdata/chart-checksum-coexists/input.yaml\n" + chart,
-		"explain output": "$ confighash explain --config confighash.yaml deploy/\n" + text,
-		"mermaid output": "```mermaid\n" + mermaid + "```",
+		"chart explain output":                    "$ confighash explain testdata/chart-checksum-coexists/input.yaml\n" + chart,
+		"explain output":                          "$ confighash explain --config confighash.yaml deploy/\n" + text,
+		"mermaid output":                          "```mermaid\n" + mermaid + "```",
 		"check output (expected-check-stale.txt)": "$ confighash check --config confighash.yaml deploy/\n" + check,
 		"diff output (expected-diff.txt)":         "$ confighash diff --config confighash.yaml ../base/deploy deploy/\n" + diff,
 	} {
