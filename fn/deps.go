@@ -313,16 +313,16 @@ func (r *run) namedSources(names []ArgName, targetNS string) []Hint {
 // absentKeys warns of each key that a reference which is not optional
 // names and the source does not have: the pod would not start.
 func (r *run) absentKeys(t *Target, s *SourceDependency) {
-	var have map[string][]byte
+	var have map[string]bool
 	for _, ref := range s.Refs {
 		if ref.Optional || ref.Keys == nil {
 			continue
 		}
 		for _, key := range ref.Keys {
 			if have == nil {
-				have = s.Source.AllValues()
+				have = r.keyNames(s.Source)
 			}
-			if _, ok := have[key]; ok {
+			if have[key] {
 				continue
 			}
 			what, fails := "names key "+key, "the pod would fail with CreateContainerConfigError"
@@ -341,6 +341,23 @@ func (r *run) absentKeys(t *Target, s *SourceDependency) {
 			})
 		}
 	}
+}
+
+// keyNames are the keys a source has, in any of its fields, read once per
+// run however many targets ask.
+func (r *run) keyNames(s *Source) map[string]bool {
+	if names, ok := r.names[s]; ok {
+		return names
+	}
+	names := map[string]bool{}
+	for _, field := range []string{"data", "binaryData", "stringData"} {
+		kvs, _ := s.stringMap(field)
+		for _, kv := range kvs {
+			names[kv.key] = true
+		}
+	}
+	r.names[s] = names
+	return names
 }
 
 // conflict warns that a pod template carries annotations confighash would

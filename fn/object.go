@@ -25,7 +25,9 @@ type Object struct {
 	// Namespace is where the object is applied: its metadata.namespace, or
 	// the option namespace when it has none, as kubectl and Helm do.
 	Namespace string
-	file      *framework.File
+	// top is the input item that holds the object, which carries the
+	// orchestrator's file annotations.
+	top *yaml.RNode
 }
 
 // maxListDepth bounds how deep Lists of Lists are opened.
@@ -39,7 +41,7 @@ const maxListDepth = 8
 func objectsOf(nodes []*yaml.RNode, namespace string) []*Object {
 	objects := make([]*Object, 0, len(nodes))
 	for i, n := range nodes {
-		top := &Object{Index: i, file: fileOf(n)}
+		top := &Object{Index: i, top: n}
 		objects = appendObjects(objects, top, n.YNode(), yamltext.Meta(n.YNode()), namespace, 0)
 	}
 	return objects
@@ -88,11 +90,11 @@ func (o *Object) String() string {
 	return o.Meta.Kind + " " + o.Meta.Namespace + "/" + o.Meta.Name
 }
 
-// File is the file the object came from, when the orchestrator said.
-func (o *Object) File() *framework.File { return o.file }
-
-func fileOf(n *yaml.RNode) *framework.File {
-	path, index, _ := kioutil.GetFileAnnotations(n)
+// File is the file the object came from, when the orchestrator said. It
+// is read when a result needs it: kyaml's getters are slow, and most
+// objects never have a result.
+func (o *Object) File() *framework.File {
+	path, index, _ := kioutil.GetFileAnnotations(o.top)
 	if path == "" {
 		return nil
 	}

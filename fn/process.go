@@ -117,6 +117,7 @@ func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
 		digests:  map[string]digestResult{},
 		used:     map[SourceID]bool{},
 		reported: map[string]bool{},
+		names:    map[*Source]map[string]bool{},
 	}
 	var changes []plannedChange
 	for _, o := range objects {
@@ -148,11 +149,13 @@ type plannedChange struct {
 
 // run is the state of one Transform.
 type run struct {
-	cfg       *Config
-	sources   *sourceIndex
-	digests   map[string]digestResult
-	used      map[SourceID]bool
-	reported  map[string]bool
+	cfg      *Config
+	sources  *sourceIndex
+	digests  map[string]digestResult
+	used     map[SourceID]bool
+	reported map[string]bool
+	// names are the keys of each source, for absentKeys.
+	names     map[*Source]map[string]bool
 	results   framework.Results
 	templates int
 	// deps are the dependencies of each target, in input order.
