@@ -65,9 +65,19 @@ const (
 // corpusNotResources are the .yaml/.yml files of the corpus that are not
 // resource streams, each with the reason. Every kustomization.yaml is skipped
 // as well (kustomize's own configuration). Everything else must be accepted
-// by confighash as it is.
+// by confighash as it is. The corpus's .json files are not walked at all;
+// testdata/corpus/README.md says what was checked on them by hand.
+//
+// The last two entries are resource streams that confighash handles, but
+// that these tests cannot check yet: wrapping them in a ResourceList
+// (corpusWrap, through yaml.v3) moves a comment of an item that is no
+// target, so the stream and ResourceList items differ before confighash
+// has run. Remove them once the wrapping keeps comments where they are.
 var corpusNotResources = map[string]string{
+	"argo-helm/values-argo-cd-ha.yaml":                                         "Helm values file (input of the argo-cd-ha.yaml render), not a manifest",
 	"argo-rollouts/kustomize/rollout-transform.yaml":                           "kustomize transformer configuration (nameReference/varReference field specs), no apiVersion or kind",
+	"external-dns-chart/values-external-dns-secret.yaml":                       "Helm values file (input of the external-dns-secret.yaml render), not a manifest",
+	"grafana-helm-charts/values-grafana-refs.yaml":                             "Helm values file (input of the grafana-with-refs.yaml render), not a manifest",
 	"katib/v1beta1/installs/katib-external-db/katib-config.yaml":               "KatibConfig payload read by a configMapGenerator, not an object (no metadata)",
 	"katib/v1beta1/installs/katib-standalone/katib-config.yaml":                "KatibConfig payload read by a configMapGenerator, not an object (no metadata)",
 	"katib/v1beta1/installs/katib-standalone-postgres/katib-config.yaml":       "KatibConfig payload read by a configMapGenerator, not an object (no metadata)",
@@ -79,6 +89,11 @@ var corpusNotResources = map[string]string{
 	"kustomize-examples/springboot/overlays/production/memorylimit_patch.yaml": "strategic-merge patch fragment (resources only)",
 	"kustomize-examples/springboot/overlays/production/patch.yaml":             "strategic-merge patch of the generated demo-configmap",
 	"kustomize-examples/wordpress/patch.yaml":                                  "strategic-merge patch fragment (initContainers and one env var)",
+	"traefik-helm-chart/values-traefik-file-provider.yaml":                     "Helm values file (input of the traefik-file-provider.yaml render), not a manifest",
+	"vault-helm/values-vault-ha-raft.yaml":                                     "Helm values file (input of the vault-ha-raft.yaml render), not a manifest",
+
+	"click-to-deploy/knative-eventing_manifest.yaml":              "resource stream; corpusWrap moves the comment after Secret eventing-webhook-certs (column 0 becomes column 4), see the note above",
+	"clickhouse-operator/clickhouse-operator-install-bundle.yaml": "resource stream; corpusWrap moves the comments above the first rule of ClusterRole clickhouse-operator-kube-system and Role clickhouse-operator, see the note above",
 }
 
 // corpusRawResources is the "Resources" column of the README's Table A, for
