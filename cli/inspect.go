@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"confighash.dev/confighash/fn"
 	"confighash.dev/confighash/internal/yamltext"
@@ -43,7 +41,7 @@ func readManifests(paths []string, stdin io.Reader) (*manifests, error) {
 			continue
 		}
 		before := len(files)
-		if err := collectFiles(p, seen, &files); err != nil {
+		if err := yamltext.Files(p, seen, &files); err != nil {
 			return nil, err
 		}
 		if len(files) == before {
@@ -89,51 +87,6 @@ func readManifests(paths []string, stdin io.Reader) (*manifests, error) {
 		}
 	}
 	return m, nil
-}
-
-// collectFiles adds the manifest files at path to files: path itself, or
-// the .yaml and .yml files under it when it is a directory, links followed.
-// Directories whose name starts with "." are left out.
-func collectFiles(path string, seen map[string]bool, files *[]string) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	if seen[real] {
-		return nil
-	}
-	seen[real] = true
-	if !info.IsDir() {
-		*files = append(*files, path)
-		return nil
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		child := filepath.Join(path, e.Name())
-		ci, err := os.Stat(child)
-		if err != nil {
-			return fmt.Errorf("%s: %w", child, err)
-		}
-		switch {
-		case ci.IsDir() && strings.HasPrefix(e.Name(), "."):
-		case ci.IsDir():
-			if err := collectFiles(child, seen, files); err != nil {
-				return err
-			}
-		case strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml"):
-			if err := collectFiles(child, seen, files); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // inspection is one input resolved as a run would resolve it.
