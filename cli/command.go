@@ -53,6 +53,12 @@ See why a workload will roll (each has its own --help):
   confighash explain [--output text|json|dot|mermaid] [FILE|DIR ...]
   confighash check [FILE|DIR ...]      exit 1 when an annotation is stale
   confighash diff OLD NEW              which targets roll between two versions
+  confighash diff --renders OLD NEW    is a render stable, or do targets roll on every render
+
+Run confighash where there is no shell (each has its own --help):
+  confighash run [flags] -- COMMAND [ARG...]   annotate what COMMAND writes (helm template ...)
+  confighash run [flags] FILE|DIR ...          annotate files and directories of manifests
+  confighash install DIR                       copy this binary into DIR (an init container)
 
 Options:
 `
@@ -105,6 +111,8 @@ var subcommands = map[string]func(args []string, s Streams, getenv func(string) 
 	"explain": runExplain,
 	"check":   runCheck,
 	"diff":    runDiff,
+	"install": runInstall,
+	// "run" is added by run.go's init: it calls Run, which reads this map.
 }
 
 // optionArgs are the options given on a command line: --config and one flag
