@@ -36,6 +36,7 @@ Flags:
 
 func runDiff(args []string, s Streams, getenv func(string) string) error {
 	fs, opts, help := subcommandFlags("diff")
+	renders := fs.Bool("renders", false, rendersUsage) // stability.go
 	paths, done, err := parseSubcommand(fs, help, diffUsage, args, s.Out)
 	if err != nil || done {
 		return err
@@ -60,6 +61,9 @@ func runDiff(args []string, s Streams, getenv func(string) string) error {
 	newErr := sides[1].report(s.Err, "NEW "+paths[1]+": ")
 	if oldErr != nil || newErr != nil {
 		return exitError{}
+	}
+	if *renders {
+		return writeRenderStability(s.Out, sides[0], sides[1])
 	}
 	_, err = io.WriteString(s.Out, diffText(sides[0], sides[1]))
 	return err

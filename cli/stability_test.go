@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// renderInput is a chart's render: a Secret with a generated password and
+// a ConfigMap with a generated salt; Deployment web counts the password and
+// carries the chart's own checksum of the Secret, worker counts the whole
+// Secret, and nothing counts the salt.
+const renderInput = `apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+stringData: {password: "@password", user: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: session, namespace: shop}
+data: {SALT: "@salt"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      annotations: {checksum/secret: "@checksum"}
+    spec:
+      containers:
+      - name: web
+        env:
+        - {name: P, valueFrom: {secretKeyRef: {name: db, key: password}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: shop}
+spec:
+  template:
+    spec:
+      containers:
+      - name: w
+        envFrom: [{secretRef: {name: db}}]
+`
+
+func TestDiffRenders(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, replace ...string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.NewReplacer(replace...).Replace(renderInput)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	first := write("render-1.yaml", "@password", "hunter2", "@salt", "s1", "@checksum", "111")
+	second := write("render-2.yaml", "@password", "correct horse", "@salt", "s2", "@checksum", "222")
+	pinned := write("pinned.yaml", "@password", "hunter2", "@salt", "s1", "@checksum", "111")
+
+	code, out, errOut := runMain(t, []string{"diff", "--renders", first, second}, "")
+	want := `unstable: ConfigMap shop/session: key SALT differs
+  rolls nothing: no pod template counts what differs
+unstable: Secret shop/db: key password differs
+  rolls Deployment shop/web spec.template  (` + second + `)
+  rolls Deployment shop/worker spec.template  (` + second + `)
+unstable: Deployment shop/web spec.template  (` + second + `): annotation checksum/secret differs (the manifests' own, not confighash's): it rolls on every render as well
+confighash diff --renders: the render is not stable: 2 ConfigMaps and Secrets differ between two renders of the same input, and 2 of 2 pod templates would roll every time it is rendered again: set the generated values in the values, or have the chart use a Secret that exists already
+`
+	if code != 1 || out != want {
+		t.Errorf("exit %d, want 1; stdout:\n%s\nwant:\n%s\nstderr: %s", code, out, want, errOut)
+	}
+	for _, secret := range []string{"hunter2", "correct horse"} {
+		if strings.Contains(out+errOut, secret) {
+			t.Errorf("the output shows the value %q", secret)
+		}
+	}
+
+	code, out, errOut = runMain(t, []string{"diff", "--renders", first, pinned}, "")
+	if code != 0 || !strings.HasPrefix(out, "confighash diff --renders: the render is stable") || strings.Count(out, "\n") != 1 {
+		t.Errorf("stable renders: exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
+	}
+
+	// A key in one render only, and a source whose name is generated.
+	third := write("render-3.yaml", "@password", "hunter2", "@salt", "s1", "@checksum", "111", "user: shop", "user2: shop", "name: session", "name: session-x7f")
+	code, out, _ = runMain(t, []string{"diff", "--renders", first, third}, "")
+	for _, line := range []string{
+		"unstable: ConfigMap shop/session: only in OLD (a generated name?)\n",
+		"unstable: ConfigMap shop/session-x7f: only in NEW (a generated name?)\n",
+		"unstable: Secret shop/db: key user only in OLD; key user2 only in NEW\n  rolls Deployment shop/worker spec.template",
+		"3 ConfigMaps and Secrets differ", "1 of 2 pod templates would roll",
+	} {
+		if code != 1 || !strings.Contains(out, line) {
+			t.Errorf("exit %d; no %q in:\n%s", code, line, out)
+		}
+	}
+}
