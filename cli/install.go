@@ -49,7 +49,7 @@ func runInstall(args []string, s Streams, _ func(string) string) error {
 	if err != nil {
 		return fmt.Errorf("install: %w", err)
 	}
-	fmt.Fprintf(s.Out, "installed %s (confighash %s)\n", target, Version)
+	fmt.Fprintf(s.Out, "installed %s\n", target)
 	return nil
 }
 

@@ -37,9 +37,9 @@ confighash and helm:
     helm, template, $(ARGOCD_APP_NAME), ., --namespace=$(ARGOCD_APP_NAMESPACE),
     --include-crds, $(ARGOCD_ENV_HELM_ARGS)]
 
-References to environment variables in the arguments after run, on both
-sides of --, are expanded once, with the syntax of a Kubernetes container's
-command:
+References to environment variables in the arguments after run are
+expanded once, on each side of the first -- apart, with the syntax of a
+Kubernetes container's command:
   $(NAME)   the value of the variable NAME, "" when it is not set
   $$        a single $ (so $$(NAME) is the text $(NAME))
 An argument that is exactly $(NAME) becomes the words of the value, split at
@@ -65,8 +65,10 @@ func init() { subcommands["run"] = runRun }
 
 // runRun runs a renderer, or reads files, and runs confighash on the result.
 func runRun(args []string, s Streams, getenv func(string) string) error {
-	args = expandArgs(args, getenv)
+	// Cut at -- first: a value holding -- cannot move the boundary between
+	// confighash's flags and the command.
 	own, command, hasCommand := cutArgs(args)
+	own, command = expandArgs(own, getenv), expandArgs(command, getenv)
 	fs := flag.NewFlagSet("confighash run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addOptionFlags(fs)

@@ -182,3 +182,13 @@ func TestRunPaths(t *testing.T) {
 		t.Errorf("an empty directory: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestRunValuesCannotMoveTheCommand: a value that holds -- stays on its
+// side of the first --, as flags for confighash or arguments for COMMAND.
+func TestRunValuesCannotMoveTheCommand(t *testing.T) {
+	env := map[string]string{"ARGOCD_ENV_CONFIGHASH_ARGS": "-- sh -c 'echo injected'"}
+	code, out, errOut := runWith(t, []string{"run", "$(ARGOCD_ENV_CONFIGHASH_ARGS)", "--", "cat"}, env, commandInput)
+	if code != 1 || out != "" || strings.Contains(errOut, "injected") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
