@@ -275,3 +275,38 @@ $(GOVULNDB_OFFLINE)/.verified: $(GOVULNDB_SNAPSHOT) $(GOVULNDB_SNAPSHOT).sha256
 
 $(GOVULNCHECK):
 	GOBIN=$(BIN) go install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+
+# --- Argo CD Config Management Plugin image (issue 14) ----------------------
+# image-cmp builds CMP_IMAGE: confighash, a static helm and the plugin
+# configurations of argocd-cmp/, FROM scratch, for a sidecar of Argo CD's
+# repo-server (README, "Argo CD"). Staged and built as `make image` builds
+# its image: the context is CMP_CONTEXT (bin/image-cmp-context) and nothing
+# else. The helm of make tools links libc (go install with cgo), which
+# FROM scratch has not: HELM_STATIC is the same Helm 3 built with
+# CGO_ENABLED=0 (minutes, the first time), with the version Helm's own
+# release build stamps in.
+CMP_IMAGE ?= localhost/confighash-argocd-cmp:dev
+CMP_CONTEXT := $(BIN)/image-cmp-context
+HELM_STATIC = $(BIN)/linux_$(IMAGE_ARCH)/helm
+
+.PHONY: image-cmp image-cmp-context
+
+$(BIN)/linux_%/helm:
+	@set -e; gopath='$(BIN)/helm-static.gopath'; \
+	echo "CGO_ENABLED=0 GOOS=linux GOARCH=$* go install helm.sh/helm/v3/cmd/helm@$(HELM3_VERSION)"; \
+	GOPATH="$$gopath" GOMODCACHE="$$(go env GOMODCACHE)" CGO_ENABLED=0 GOOS=linux GOARCH=$* \
+		go install -trimpath -ldflags '-s -w -X helm.sh/helm/v3/internal/version.version=$(HELM3_VERSION)' helm.sh/helm/v3/cmd/helm@$(HELM3_VERSION); \
+	mkdir -p $(@D); \
+	if [ -f "$$gopath/bin/linux_$*/helm" ]; then mv "$$gopath/bin/linux_$*/helm" $@; else mv "$$gopath/bin/helm" $@; fi; \
+	chmod -R u+w "$$gopath" && rm -rf "$$gopath"
+
+image-cmp-context: $(HELM_STATIC)
+	$(MAKE) --no-print-directory image-binaries PLATFORMS=linux/$(IMAGE_ARCH)
+	@set -e; rm -rf '$(CMP_CONTEXT)'; mkdir -p '$(CMP_CONTEXT)/linux_$(IMAGE_ARCH)' '$(CMP_CONTEXT)/helm' '$(CMP_CONTEXT)/directory'; \
+	cp argocd-cmp/Dockerfile argocd-cmp/passwd argocd-cmp/group '$(CMP_CONTEXT)/'; \
+	cp argocd-cmp/helm/plugin.yaml '$(CMP_CONTEXT)/helm/'; cp argocd-cmp/directory/plugin.yaml '$(CMP_CONTEXT)/directory/'; \
+	cp $(BIN)/linux_$(IMAGE_ARCH)/confighash $(HELM_STATIC) '$(CMP_CONTEXT)/linux_$(IMAGE_ARCH)/'; \
+	echo "staged the build context $(CMP_CONTEXT): $$(cd '$(CMP_CONTEXT)' && find . -type f | sort | tr '\n' ' ')"
+
+image-cmp: image-cmp-context
+	$(if $(DOCKER_ON_PODMAN),DOCKER_BUILDKIT=0 )$(CONTAINER_TOOL) build --build-arg TARGETARCH=$(IMAGE_ARCH) $(IMAGE_BUILD_FLAGS) -t $(CMP_IMAGE) $(CMP_CONTEXT)

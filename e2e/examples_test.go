@@ -20,7 +20,8 @@ import (
 // standard output must equal byte for byte ("-": not compared, e.g. a setup
 // step); needs lists the tools it runs: kustomize, kpt, helm3 or helm4 (as
 // `helm`), image (the image `make image` builds; kpt then runs it with
-// KPT_FN_RUNTIME=podman), podman, docker. The blocks of one README run in
+// KPT_FN_RUNTIME=podman), image-cmp (the Argo CD plugin image of `make
+// image-cmp`), podman, docker. The blocks of one README run in
 // order, each in a new bash, in one sandbox (see sandbox), from its root.
 type exampleBlock struct {
 	line   int
@@ -183,6 +184,8 @@ func TestExamples(t *testing.T) {
 					case "image":
 						image(t)
 						env = append(env, "KPT_FN_RUNTIME=podman")
+					case "image-cmp":
+						imageCMP(t) // argocd_test.go
 					case "podman":
 						podman(t)
 					case "docker":
