@@ -22,7 +22,15 @@ import (
 // edit had to copy what an alias or a merge key shares.
 type Changes struct {
 	items map[int][]splice // by item index; absent: unchanged
+	// added are objects to write after the last item.
+	added []*yaml.RNode
 }
+
+// Add has the writer write nodes as objects after the input's last item.
+func (c *Changes) Add(nodes ...*yaml.RNode) { c.added = append(c.added, nodes...) }
+
+// Added are the objects Add was given.
+func (c *Changes) Added() []*yaml.RNode { return c.added }
 
 // NewChanges returns an empty set of changes.
 func NewChanges() *Changes { return &Changes{items: map[int][]splice{}} }
@@ -48,11 +56,13 @@ type Editor struct {
 
 func (e Editor) record(s splice) { e.c.items[e.item] = append(e.c.items[e.item], s) }
 
-// Entry is a mapping entry to insert: a string value, or a mapping of
-// Entries when Entries is not nil.
+// Entry is a mapping entry to insert: a string value (a plain scalar, such
+// as true, when Plain is set), or a mapping of Entries when Entries is not
+// nil.
 type Entry struct {
 	Key     string
 	Value   string
+	Plain   bool
 	Entries []Entry
 }
 
@@ -79,6 +89,62 @@ func (e Editor) Insert(m *yaml.Node, entries ...Entry) {
 func (e Editor) Replace(v *yaml.Node, value string) {
 	e.record(splice{op: spliceReplace, at: posOf(v), text: value})
 	v.Kind, v.Tag, v.Value, v.Style, v.Content = yaml.ScalarNode, yaml.NodeTagString, value, yaml.SingleQuotedStyle, nil
+}
+
+// ReplaceKeepingStyle makes scalar v the string value in the style it had
+// (plain, single- or double-quoted) when the value reads back as that
+// string in it: a name replaced by a name looks as it did. Otherwise it is
+// Replace.
+func (e Editor) ReplaceKeepingStyle(v *yaml.Node, value string) {
+	style := v.Style &^ yaml.TaggedStyle
+	if style == 0 && !plainString(value) || style != 0 && style != yaml.SingleQuotedStyle && style != yaml.DoubleQuotedStyle {
+		e.Replace(v, value)
+		return
+	}
+	e.record(splice{op: spliceReplace, at: posOf(v), text: value, style: style, plain: style == 0})
+	v.Kind, v.Tag, v.Value, v.Style, v.Content = yaml.ScalarNode, yaml.NodeTagString, value, style, nil
+}
+
+// plainString says whether value, written plain, reads back as that string:
+// made of the characters of names and not a number, a boolean or null.
+func plainString(value string) bool {
+	if value == "" || !isAlnum(value[0]) {
+		return false
+	}
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; !isAlnum(c) && c != '-' && c != '.' && c != '_' {
+			return false
+		}
+	}
+	return (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag() == yaml.NodeTagString
+}
+
+// InsertAfter puts entries in mapping m after its entry whose key is
+// m.Content[i], whose value must be a scalar on one line (kind: Thing):
+// where a field such as immutable reads naturally.
+func (e Editor) InsertAfter(m *yaml.Node, i int, entries ...Entry) {
+	e.record(splice{op: spliceInsertAfter, at: posOf(m.Content[i+1]), entries: entries, flow: m.Style&yaml.FlowStyle != 0})
+	content := append([]*yaml.Node{}, m.Content[:i+2]...)
+	content = append(content, entryNodes(entries)...)
+	m.Content = append(content, m.Content[i+2:]...)
+}
+
+// Fill makes the null value of the entry whose key is m.Content[i]
+// (written as nothing, ~ or null) a mapping of entries, written in place:
+// the lines below the key, or {...} in a flow mapping. It returns the
+// mapping.
+func (e Editor) Fill(m *yaml.Node, i int, entries ...Entry) *yaml.Node {
+	e.record(splice{op: spliceFill, at: posOf(m.Content[i]), value: posOf(m.Content[i+1]), entries: entries, flow: m.Style&yaml.FlowStyle != 0})
+	v := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: entryNodes(entries)}
+	m.Content[i+1] = v
+	return v
+}
+
+// ReplacePlain makes scalar v the plain scalar value (true, 3), which
+// reads as its resolved type, not as a string.
+func (e Editor) ReplacePlain(v *yaml.Node, value string) {
+	e.record(splice{op: spliceReplace, at: posOf(v), text: value, plain: true})
+	v.Kind, v.Tag, v.Value, v.Style, v.Content = yaml.ScalarNode, "", value, 0, nil
 }
 
 // Delete removes the entry whose key is m.Content[i].
@@ -146,9 +212,12 @@ func entryNodes(entries []Entry) []*yaml.Node {
 	nodes := make([]*yaml.Node, 0, 2*len(entries))
 	for _, en := range entries {
 		nodes = append(nodes, scalarNode(en.Key, 0))
-		if en.Entries != nil {
+		switch {
+		case en.Entries != nil:
 			nodes = append(nodes, &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: entryNodes(en.Entries)})
-		} else {
+		case en.Plain:
+			nodes = append(nodes, &yaml.Node{Kind: yaml.ScalarNode, Value: en.Value})
+		default:
 			nodes = append(nodes, scalarNode(en.Value, yaml.SingleQuotedStyle))
 		}
 	}
@@ -177,8 +246,11 @@ type splice struct {
 	flow bool
 	// entries to insert.
 	entries []Entry
-	// text is the string replacing the scalar at at.
-	text string
+	// text is the string replacing the scalar at at; plain writes it as
+	// it is, not quoted; style, when set, is the quoting to write it in.
+	text  string
+	plain bool
+	style yaml.Style
 }
 
 type spliceOp int
@@ -187,6 +259,11 @@ const (
 	spliceInsert spliceOp = iota
 	spliceReplace
 	spliceDelete
+	// spliceInsertAfter inserts entries after the entry whose value is at.
+	spliceInsertAfter
+	// spliceFill writes entries as the value of the key at, in place of a
+	// null written as nothing, ~ or null.
+	spliceFill
 	// spliceRewrite marks a document that an edit made beyond splices: it is
 	// written anew.
 	spliceRewrite
@@ -226,6 +303,14 @@ func (sx syntax) value(v string) string {
 	return quoteValue(v)
 }
 
+// of writes an entry's value: quoted, or as it is when plain.
+func (sx syntax) of(en Entry) string {
+	if en.Plain {
+		return en.Value
+	}
+	return sx.value(en.Value)
+}
+
 // colon is what stands between a key and its value: ": ", or ":" in
 // compact JSON.
 func (sx syntax) entry(k, v, colon string) string { return sx.key(k) + colon + v }
@@ -235,7 +320,7 @@ func (sx syntax) blockLines(entries []Entry) []string {
 	var lines []string
 	for _, en := range entries {
 		if en.Entries == nil {
-			lines = append(lines, sx.entry(en.Key, sx.value(en.Value), ": "))
+			lines = append(lines, sx.entry(en.Key, sx.of(en), ": "))
 			continue
 		}
 		lines = append(lines, sx.key(en.Key)+":")
@@ -252,7 +337,7 @@ func (sx syntax) inline(entries []Entry, colon, comma string) string {
 	parts := make([]string, len(entries))
 	for i, en := range entries {
 		if en.Entries == nil {
-			parts[i] = sx.entry(en.Key, sx.value(en.Value), colon)
+			parts[i] = sx.entry(en.Key, sx.of(en), colon)
 		} else {
 			parts[i] = sx.entry(en.Key, "{"+sx.inline(en.Entries, colon, comma)+"}", colon)
 		}
@@ -267,7 +352,7 @@ func (sx syntax) lines(entries []Entry, indent, unit, newline string) string {
 	parts := make([]string, len(entries))
 	for i, en := range entries {
 		if en.Entries == nil {
-			parts[i] = sx.entry(en.Key, sx.value(en.Value), ": ")
+			parts[i] = sx.entry(en.Key, sx.of(en), ": ")
 			continue
 		}
 		inner := indent + unit
@@ -428,7 +513,39 @@ func (x *lineIndex) resolve(splices []splice, edits []edit) ([]edit, bool) {
 			}
 			edits = append(edits, edit{start: start, end: start, insert: b.String()})
 		case spliceReplace:
-			edits = append(edits, edit{start: off, end: anchorEnd, insert: x.syntax.value(s.text)})
+			text := x.syntax.value(s.text)
+			switch {
+			case s.plain:
+				text = s.text
+			case s.style == yaml.DoubleQuotedStyle:
+				text = jsonString(s.text)
+			case s.style == yaml.SingleQuotedStyle:
+				text = quoteValue(s.text)
+			}
+			edits = append(edits, edit{start: off, end: anchorEnd, insert: text})
+		case spliceFill:
+			if edits, ok = x.fill(s, off, anchorEnd, edits); !ok {
+				return edits, false
+			}
+		case spliceInsertAfter:
+			end := x.lineEnd(anchorEnd)
+			newline := x.newline(off)
+			if s.flow {
+				edits = append(edits, edit{start: anchorEnd, end: anchorEnd, insert: x.flowAfter(s, anchorEnd, newline)})
+				continue
+			}
+			key, ok := x.keyBefore(off)
+			if !ok || strings.TrimSpace(x.text[anchorEnd:end]) != "" && !strings.HasPrefix(strings.TrimSpace(x.text[anchorEnd:end]), "#") {
+				return edits, false
+			}
+			var b strings.Builder
+			if end == len(x.text) && !strings.HasSuffix(x.text, "\n") {
+				b.WriteString(newline)
+			}
+			for _, l := range x.syntax.blockLines(s.entries) {
+				b.WriteString(key + l + newline)
+			}
+			edits = append(edits, edit{start: end, end: end, insert: b.String()})
 		case spliceDelete:
 			voff, ok := x.offset(s.value.line, s.value.column)
 			if !ok {
@@ -455,6 +572,95 @@ func (x *lineIndex) resolve(splices []splice, edits []edit) ([]edit, bool) {
 	return edits, true
 }
 
+// flowAfter writes entries to follow a value in a flow mapping: on its own
+// line at the indentation of the value's key when the mapping has an entry
+// a line (pretty-printed JSON), else on the value's line; the comma that
+// followed the value then follows them.
+func (x *lineIndex) flowAfter(s splice, end int, newline string) string {
+	sx := x.syntax
+	if s.at.style == yaml.DoubleQuotedStyle {
+		sx.json = true
+	}
+	next := x.skipSpace(end)
+	if next < len(x.text) && x.text[next] == ',' {
+		next = x.skipSpace(next + 1)
+	}
+	if strings.Contains(x.text[end:next], "\n") {
+		start := strings.LastIndexByte(x.text[:end], '\n') + 1
+		indent := x.text[start:x.startsAfter(start)]
+		return "," + newline + indent + sx.inline(s.entries, ": ", ", "+newline+indent)
+	}
+	colon, comma := ": ", ", "
+	if sx.json && !strings.HasPrefix(x.text[end:], ", ") && strings.HasPrefix(x.text[end:], ",") {
+		colon, comma = ":", ","
+	}
+	return comma + sx.inline(s.entries, colon, comma)
+}
+
+// fill writes entries in place of the null value of the key at off
+// (keyEnd is where the key ends).
+func (x *lineIndex) fill(s splice, off, keyEnd int, edits []edit) ([]edit, bool) {
+	// The value: nothing, ~ or null, up to the end of the line or a comment.
+	rest := x.text[keyEnd:x.lineEnd(keyEnd)]
+	colon := strings.IndexByte(rest, ':')
+	if colon < 0 {
+		return edits, false
+	}
+	valueStart := keyEnd + colon + 1
+	value := strings.TrimRight(x.text[valueStart:x.lineEnd(keyEnd)], "\r\n")
+	comment := ""
+	if c := strings.Index(value, " #"); c >= 0 {
+		value, comment = value[:c], value[c:]
+	}
+	sx := x.syntax
+	if s.at.style == yaml.DoubleQuotedStyle {
+		sx.json = true
+	}
+	if s.flow {
+		// The value runs to the comma or brace that ends it.
+		tail := x.text[valueStart:]
+		end := strings.IndexAny(tail, ",}\n")
+		if end < 0 || strings.Contains(tail[:end], "#") {
+			return edits, false
+		}
+		switch strings.TrimSpace(tail[:end]) {
+		case "", "~", "null", "Null", "NULL":
+		default:
+			return edits, false
+		}
+		return append(edits, edit{start: valueStart, end: valueStart + end, insert: " {" + sx.inline(s.entries, ": ", ", ") + "}"}), true
+	}
+	switch strings.TrimSpace(value) {
+	case "", "~", "null", "Null", "NULL":
+	default:
+		return edits, false
+	}
+	start, ok := x.startsLine(off)
+	if !ok {
+		return edits, false
+	}
+	indent := strings.Repeat(" ", off-start+2)
+	newline := x.newline(off)
+	var b strings.Builder
+	b.WriteString(comment + newline)
+	for _, l := range sx.blockLines(s.entries) {
+		b.WriteString(indent + l + newline)
+	}
+	lineEnd := x.lineEnd(keyEnd)
+	return append(edits, edit{start: valueStart, end: lineEnd, insert: b.String()}), true
+}
+
+// keyBefore is the indentation of the key whose value starts at off, on the
+// same line; ok is false when the value is not on its key's line.
+func (x *lineIndex) keyBefore(off int) (string, bool) {
+	start := strings.LastIndexByte(x.text[:off], '\n') + 1
+	line := x.text[start:off]
+	if !strings.Contains(line, ":") {
+		return "", false
+	}
+	return x.text[start:x.startsAfter(start)], true
+}
+
 // insertFlow inserts entries first in the flow mapping whose "{" is at off:
 // on their own lines when the mapping has its first key on a line of its
 // own (pretty-printed JSON), else inline, with the document's separators.
@@ -463,12 +669,18 @@ func (x *lineIndex) insertFlow(s splice, off int, edits []edit) ([]edit, bool) {
 		return edits, false
 	}
 	if s.first.line == 0 {
-		// An empty mapping: between its braces.
+		// An empty mapping: between its braces, in JSON when its key is
+		// written as JSON ("annotations": {}).
 		end := x.skipSpace(off + 1)
 		if end >= len(x.text) || x.text[end] != '}' {
 			return edits, false
 		}
-		return append(edits, edit{start: off + 1, end: end, insert: x.syntax.inline(s.entries, ": ", ", ")}), true
+		sx := x.syntax
+		before := strings.TrimRight(x.text[:off], " \t")
+		if strings.HasSuffix(before, "\":") || strings.HasSuffix(strings.TrimRight(strings.TrimSuffix(before, ":"), " \t"), "\"") {
+			sx.json = true
+		}
+		return append(edits, edit{start: off + 1, end: end, insert: sx.inline(s.entries, ": ", ", ")}), true
 	}
 	first, ok := x.offset(s.first.line, s.first.column)
 	if !ok || x.skipSpace(off+1) != first {

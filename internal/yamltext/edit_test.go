@@ -70,8 +70,10 @@ func isBlockMapping(n *yaml.Node) bool {
 // isOneLine is a scalar that a splice can find the end of: no tag or
 // anchor, not a block scalar, and written on one line.
 func isOneLine(n *yaml.Node) bool {
+	// A plain scalar may run over several lines, folded into one with
+	// spaces: one with a space is left alone.
 	return n.Kind == yaml.ScalarNode && n.Anchor == "" && n.Style&(yaml.TaggedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 &&
-		!strings.Contains(n.Value, "\n") && (n.Style != 0 || n.Value != "")
+		!strings.Contains(n.Value, "\n") && (n.Style != 0 || n.Value != "" && !strings.Contains(n.Value, " "))
 }
 
 // walkMappings calls f on every mapping under n, parents first; it does
@@ -297,6 +299,44 @@ spec:
 		edit:    func(e Editor, root *yaml.Node) { e.Insert(at(root, "metadata"), annotations("abc")) },
 		spliced: true,
 		want:    []string{"metadata:\n  annotations:\n    checksum/config: 'abc'\n  !!merge <<: *b\n"},
+	}, {
+		name:   "fill a null value written as nothing, as charts render an empty block",
+		target: "kind: Deployment\nmetadata:\n  labels: {app: web}\n  annotations:\n  name: web\n",
+		edit: func(e Editor, root *yaml.Node) {
+			e.Fill(at(root, "metadata"), 2, Entry{Key: "checksum/config", Value: "abc"})
+		},
+		spliced: true,
+		want:    []string{"  labels: {app: web}\n  annotations:\n    checksum/config: 'abc'\n  name: web\n"},
+	}, {
+		name:    "fill a null value written ~, its comment kept",
+		target:  "kind: Deployment\nmetadata: ~ # none, gone\nspec: {}\n",
+		edit:    func(e Editor, root *yaml.Node) { e.Fill(root, 2, annotations("abc")) },
+		spliced: true,
+		want:    []string{"metadata: # none, gone\n  annotations:\n    checksum/config: 'abc'\nspec: {}\n"},
+	}, {
+		name:    "fill a null value in a flow mapping",
+		target:  "kind: Deployment\nmetadata: {name: web, annotations: null}\n",
+		edit:    func(e Editor, root *yaml.Node) { e.Fill(at(root, "metadata"), 2, Entry{Key: "k", Value: "v"}) },
+		spliced: true,
+		want:    []string{"metadata: {name: web, annotations: {k: 'v'}}\n"},
+	}, {
+		name:   "insert after a one-line value",
+		target: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+		edit: func(e Editor, root *yaml.Node) {
+			e.InsertAfter(root, 2, Entry{Key: "immutable", Value: "true", Plain: true})
+		},
+		spliced: true,
+		want:    []string{"apiVersion: v1\nkind: ConfigMap\nimmutable: true\nmetadata: {name: c}\n"},
+	}, {
+		name:   "a name replaced keeps its plain style, a name that would read as a number is quoted",
+		target: "kind: Deployment\nspec:\n  a: {name: web}\n  b: {name: \"web\"}\n  c: {name: web}\n",
+		edit: func(e Editor, root *yaml.Node) {
+			e.ReplaceKeepingStyle(at(root, "spec", "a", "name"), "web-h9f646b527")
+			e.ReplaceKeepingStyle(at(root, "spec", "b", "name"), "web-h9f646b527")
+			e.ReplaceKeepingStyle(at(root, "spec", "c", "name"), "1e5")
+		},
+		spliced: true,
+		want:    []string{"  a: {name: web-h9f646b527}\n  b: {name: \"web-h9f646b527\"}\n  c: {name: '1e5'}\n"},
 	}, {
 		name:    "a comment inside a flow mapping is beyond a splice",
 		target:  "kind: Deployment\nmetadata:\n  annotations: {a: x, # why\n    b: y}\n",

@@ -58,6 +58,9 @@ func decodeChunks(chunks []chunk, size int) (docs [][]*yaml.Node, errs []error) 
 // does (the YAML library takes the last silently).
 func decodeChunk(c chunk, workers int) ([]*yaml.Node, error) {
 	text := parseable(c.text)
+	if end := ignoredTail(text); end >= 0 {
+		text = text[:end]
+	}
 	var docs []*yaml.Node
 	if len(text) >= parallelMin && workers > 1 {
 		if doc, ok := decodeListParallel(text, workers); ok {
@@ -76,6 +79,30 @@ func decodeChunk(c chunk, workers int) ([]*yaml.Node, error) {
 		}
 	}
 	return docs, nil
+}
+
+// ignoredTail finds text after a "..." document end marker, before the
+// next "---", that is more than comments: kubectl's reader (and kustomize's)
+// ends the document there and never reads that text, so it is no object
+// here either. It returns where the text after the marker's line begins, -1
+// when there is no such text. The text stays in the output as it came.
+func ignoredTail(text string) int {
+	for pos := 0; pos < len(text); {
+		next := strings.IndexByte(text[pos:], '\n')
+		end := len(text)
+		if next >= 0 {
+			end = pos + next + 1
+		}
+		if l := strings.TrimRight(text[pos:end], " \t\r\n"); l == "..." || strings.HasPrefix(l, "... ") {
+			for _, rest := range strings.Split(text[end:], "\n") {
+				if r := strings.TrimSpace(rest); r != "" && !strings.HasPrefix(r, "#") {
+					return end
+				}
+			}
+		}
+		pos = end
+	}
+	return -1
 }
 
 // yamlVersion finds a %YAML 1.x directive of a version other than 1.1.

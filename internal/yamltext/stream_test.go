@@ -39,6 +39,7 @@ func TestRead(t *testing.T) {
 		{"duplicate key", "a: 1\n---\nb:\n  c: 1\n  d: 2\n  c: 3\n", 0, false, []string{"line 6: mapping key \"c\" already defined at line 4"}},
 		{"duplicate key in a flow mapping", "a: {x: 1, y: 2, x: 3}\n", 0, false, []string{"line 1: mapping key \"x\" already defined at line 1"}},
 		{"duplicate key in a large mapping", "a:\n" + strings.Repeat("  k: 1\n", 1)[:0] + bigMapping(40) + "  k5: 0\n", 0, false, []string{"line 42: mapping key \"k5\" already defined at line 7"}},
+		{"text after a document end marker is not read, as kubectl does not", "a: 1\n...\nignored: [by kubectl\n---\nb: 2\n", 2, false, nil},
 		{"the same key in two mappings is no duplicate", "a: {x: 1}\nb: {x: 1}\n", 1, false, nil},
 		{"duplicate key in a ResourceList item", "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- a: 1\n  a: 2\n", 0, true, []string{"line 5: mapping key \"a\" already defined at line 4"}},
 	}
@@ -87,6 +88,7 @@ func TestWriteKeepsMarkers(t *testing.T) {
 		{"BOM, written anew", "\xef\xbb\xbf" + rewritten, "\xef\xbb\xbfkind: A\nmetadata:\n  annotations:\n    x: 'new'\n"},
 		{"document end, spliced", spliced + "...\n", "kind: A\nmetadata:\n  annotations:\n    x: 'new'\n...\n"},
 		{"document end, written anew", rewritten + "...\n# after\n", "kind: A\nmetadata:\n  annotations:\n    x: 'new'\n...\n# after\n"},
+		{"text after the end marker, written anew", rewritten + "...\nstale: {tail\n", "kind: A\nmetadata:\n  annotations:\n    x: 'new'\n...\nstale: {tail\n"},
 		{"directives, written anew", "%YAML 1.2\n%TAG !e! tag:example.com,2020:\n--- # first\n" + rewritten, "%YAML 1.2\n%TAG !e! tag:example.com,2020:\n--- # first\nkind: A\nmetadata:\n  annotations:\n    x: 'new'\n"},
 	}
 	for _, tt := range tests {
@@ -153,6 +155,13 @@ func TestJSONDocuments(t *testing.T) {
 			e.Delete(a, 2)
 		},
 		want: "{\n  \"kind\": \"A\",\n  \"metadata\": {\n    \"annotations\": {\n      \"a\": \"it's <new>\"\n    }\n  }\n}\n",
+	}, {
+		name:  "an empty map of a JSON object",
+		input: "{\"kind\": \"A\", \"metadata\": {\"annotations\": { }}}\n",
+		edit: func(e Editor, root *yaml.Node) {
+			e.Insert(Lookup(Lookup(root, "metadata"), "annotations"), Entry{Key: "k", Value: "v"})
+		},
+		want: "{\"kind\": \"A\", \"metadata\": {\"annotations\": {\"k\": \"v\"}}}\n",
 	}, {
 		name:  "compact",
 		input: `{"kind":"A","metadata":{"name":"x"}}`,

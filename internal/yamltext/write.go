@@ -44,7 +44,7 @@ func (in *Stream) Write(w io.Writer, results framework.Results, changes *Changes
 			if in.bom {
 				out.Write(utf8BOM)
 			}
-			if err := in.writeResourceList(&out, results); err != nil {
+			if err := in.writeResourceList(&out, results, changes.added); err != nil {
 				return err
 			}
 		}
@@ -69,8 +69,34 @@ func (in *Stream) Write(w io.Writer, results framework.Results, changes *Changes
 			return err
 		}
 	}
+	if err := writeAdded(&out, changes.added); err != nil {
+		return err
+	}
 	_, err := w.Write(out.Bytes())
 	return err
+}
+
+// writeAdded writes the added objects as documents after the stream's last.
+func writeAdded(out *bytes.Buffer, added []*yaml.RNode) error {
+	for _, n := range added {
+		if out.Len() > 0 {
+			if !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
+				out.WriteString("\n")
+			}
+			out.WriteString("---\n")
+		}
+		enc := yaml.NewEncoder(out)
+		restore := plainMergeKeys(n.YNode())
+		err := enc.Encode(n.YNode())
+		restore()
+		if err != nil {
+			return err
+		}
+		if err := enc.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rewriteChunk writes the documents of a chunk anew: its directives and
@@ -221,6 +247,20 @@ func (in *Stream) spliceResourceList(results framework.Results, changes *Changes
 	}
 
 	var edits []edit
+	if len(changes.added) > 0 {
+		if itemsKey < 0 {
+			return nil, false, nil
+		}
+		seq := root.Content[itemsKey+1]
+		if seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
+			return nil, false, nil
+		}
+		e, ok, err := in.appendItems(x, seq, fieldEnd(itemsKey), changes.added)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		edits = append(edits, e)
+	}
 	if itemsKey >= 0 && len(changes.items) > 0 {
 		seq := root.Content[itemsKey+1]
 		if seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
@@ -303,18 +343,27 @@ func reencodeItem(x *lineIndex, item *yaml.Node, end int, node *yaml.RNode) (edi
 		}
 		end = prev
 	}
+	text, err := itemText(node, x.text[start:x.startsAfter(start)])
+	if err != nil {
+		return edit{}, false, err
+	}
+	return edit{start: start, end: end, insert: text}, true, nil
+}
+
+// itemText writes node as an item of a block sequence whose dashes stand
+// after indent.
+func itemText(node *yaml.RNode, indent string) (string, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	restore := plainMergeKeys(node.YNode())
 	err := enc.Encode(node.YNode())
 	restore()
 	if err != nil {
-		return edit{}, false, err
+		return "", err
 	}
 	if err := enc.Close(); err != nil {
-		return edit{}, false, err
+		return "", err
 	}
-	indent := x.text[start:x.startsAfter(start)]
 	var out strings.Builder
 	for i, l := range strings.SplitAfter(strings.TrimSuffix(b.String(), "\n"), "\n") {
 		switch {
@@ -326,7 +375,42 @@ func reencodeItem(x *lineIndex, item *yaml.Node, end int, node *yaml.RNode) (edi
 		out.WriteString(l)
 	}
 	out.WriteString("\n")
-	return edit{start: start, end: end, insert: out.String()}, true, nil
+	return out.String(), nil
+}
+
+// appendItems writes the added objects after the last item of a
+// ResourceList, at the indentation of its items; ok is false when it has
+// none to follow (an empty or flow list).
+func (in *Stream) appendItems(x *lineIndex, seq *yaml.Node, end int, added []*yaml.RNode) (edit, bool, error) {
+	if len(seq.Content) == 0 {
+		return edit{}, false, nil
+	}
+	start, ok := itemStart(x, seq.Content[0])
+	if !ok {
+		return edit{}, false, nil
+	}
+	indent := x.text[start:x.startsAfter(start)]
+	// After the last item's text, before the comments and blank lines that
+	// end the list.
+	for end > start {
+		prev := strings.LastIndexByte(x.text[:end-1], '\n') + 1
+		if l := strings.TrimSpace(x.text[prev:end]); l != "" && l[0] != '#' {
+			break
+		}
+		end = prev
+	}
+	var b strings.Builder
+	if end > 0 && x.text[end-1] != '\n' {
+		b.WriteString("\n")
+	}
+	for _, n := range added {
+		text, err := itemText(n, indent)
+		if err != nil {
+			return edit{}, false, err
+		}
+		b.WriteString(text)
+	}
+	return edit{start: end, end: end, insert: b.String()}, true, nil
 }
 
 func anyChanged(items []int, changes *Changes) bool {
@@ -342,7 +426,7 @@ func anyChanged(items []int, changes *Changes) bool {
 // first and items last: a comment at the end of the last item then stays at
 // the end of the document, where a second run reads it the same way (after
 // it, the YAML library would move it into the item).
-func (in *Stream) writeResourceList(w io.Writer, results framework.Results) error {
+func (in *Stream) writeResourceList(w io.Writer, results framework.Results, added []*yaml.RNode) error {
 	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
 	list := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
 		scalar("apiVersion"), scalar(in.APIVersion),
@@ -362,9 +446,9 @@ func (in *Stream) writeResourceList(w io.Writer, results framework.Results) erro
 		}
 		list.Content = append(list.Content, scalar("results"), res.YNode())
 	}
-	items := &yaml.Node{Kind: yaml.SequenceNode, Content: make([]*yaml.Node, len(in.Items))}
-	for i, n := range in.Items {
-		items.Content[i] = n.YNode()
+	items := &yaml.Node{Kind: yaml.SequenceNode, Content: make([]*yaml.Node, 0, len(in.Items)+len(added))}
+	for _, n := range append(append([]*yaml.RNode{}, in.Items...), added...) {
+		items.Content = append(items.Content, n.YNode())
 	}
 	list.Content = append(list.Content, scalar("items"), items)
 	enc := yaml.NewEncoder(w)
