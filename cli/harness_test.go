@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -183,8 +184,10 @@ func checkOutcome(t *testing.T, input []byte, run func([]byte) outcome) outcome 
 	if len(in.Items) != len(out.Items) {
 		t.Fatalf("%d items in, %d out", len(in.Items), len(out.Items))
 	}
+	renames := versionRenamesOf(in.Items, out.Items)
 	for i := range in.Items {
-		if err := onlyDigestAnnotationsChanged(in.Items[i].YNode(), out.Items[i].YNode()); err != nil {
+		before := renames.apply(in.Items[i].YNode(), out.Items[i].YNode())
+		if err := onlyDigestAnnotationsChanged(before, out.Items[i].YNode()); err != nil {
 			t.Errorf("item %d: %v", i, err)
 		}
 	}
@@ -379,7 +382,81 @@ const ownsAnnotation = "confighash.dev/owns"
 // writable says whether confighash may write value under annotation key k:
 // a digest, or the list of keys it owns.
 func writable(k, value string) bool {
-	return digestValue.MatchString(value) || k == ownsAnnotation && value != ""
+	switch k {
+	case ownsAnnotation, originalNameAnnotation:
+		return value != ""
+	}
+	return digestValue.MatchString(value)
+}
+
+// renames are the names that versioning changed (SPEC 4b): each name a
+// versioned source had in the input, mapped to its name in the output.
+type renames map[string]string
+
+// versionRenamesOf reads the renames from the output: a ConfigMap or Secret
+// that records its original name was renamed from that name, and from
+// whatever name the input gave the same object.
+func versionRenamesOf(in, out []*yaml.RNode) renames {
+	r := renames{}
+	for _, o := range out {
+		original := yamltext.Meta(o.YNode()).Annotations[originalNameAnnotation]
+		if original == "" {
+			continue
+		}
+		m := yamltext.Meta(o.YNode())
+		r[original] = m.Name
+		for _, i := range in {
+			im := yamltext.Meta(i.YNode())
+			if im.Kind == m.Kind && im.Namespace == m.Namespace && im.Annotations[originalNameAnnotation] == original {
+				r[im.Name] = m.Name
+			}
+		}
+		delete(r, m.Name)
+	}
+	return r
+}
+
+// apply gives a copy of before in which each scalar that the run renamed,
+// as after shows, holds its new name: a name, or "namespace/name" in an
+// annotation. A scalar that keeps its name (a reference the run cannot
+// follow) keeps it in the copy, and any other change is left for the
+// comparison to find.
+func (r renames) apply(before, after *yaml.Node) *yaml.Node {
+	if len(r) == 0 || after == nil || before.Kind != after.Kind {
+		return before
+	}
+	c := *before
+	switch before.Kind {
+	case yaml.ScalarNode:
+		if before.Value != after.Value && r.renamed(before.Value) == after.Value {
+			c.Value = after.Value
+		}
+		return &c
+	case yaml.MappingNode:
+		c.Content = slices.Clone(before.Content)
+		for i := 1; i < len(c.Content); i += 2 {
+			c.Content[i] = r.apply(c.Content[i], yamltext.Own(after, c.Content[i-1].Value))
+		}
+	default:
+		c.Content = slices.Clone(before.Content)
+		for i := range c.Content {
+			if i < len(after.Content) {
+				c.Content[i] = r.apply(c.Content[i], after.Content[i])
+			}
+		}
+	}
+	return &c
+}
+
+func (r renames) renamed(value string) string {
+	prefix, name := "", value
+	if i := strings.LastIndexByte(value, '/'); i >= 0 {
+		prefix, name = value[:i+1], value[i+1:]
+	}
+	if to, ok := r[name]; ok {
+		return prefix + to
+	}
+	return value
 }
 
 // confighashKey says whether annotation k, among the annotations a pod
@@ -479,6 +556,8 @@ func compareEntry(old, now *yaml.Node, p, k string, before map[string]string, in
 	case old == nil && holder:
 		// Created to hold annotations.
 		return onlyNewAnnotations(now, p, k == "annotations")
+	case old == nil && p == "immutable" && now.Value == "true":
+		return nil // a versioned source, made immutable (SPEC 4b)
 	case old == nil:
 		return fmt.Errorf("%s was added", p)
 	}

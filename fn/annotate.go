@@ -25,14 +25,23 @@ type annotationChange struct {
 func (c annotationChange) apply(e yamltext.Editor, tpl *yaml.RNode) (bool, error) {
 	root := tpl.YNode()
 	changed := false
-	metadata, err := childMap(e, root, "metadata", &changed)
+	metadata, null, err := childMap(e, root, "metadata", &changed)
 	if err != nil {
 		return false, err
 	}
+	if null >= 0 {
+		// metadata: with nothing after it, as a chart renders an empty block.
+		e.Fill(root, null, yamltext.Entry{Key: "annotations", Entries: c.entries()})
+		return true, nil
+	}
 	var annotations *yaml.Node
 	if metadata != nil {
-		if annotations, err = childMap(e, metadata, "annotations", &changed); err != nil {
+		if annotations, null, err = childMap(e, metadata, "annotations", &changed); err != nil {
 			return false, err
+		}
+		if null >= 0 {
+			e.Fill(metadata, null, c.entries()...)
+			return true, nil
 		}
 	}
 
@@ -82,36 +91,44 @@ func (c annotationChange) apply(e yamltext.Editor, tpl *yaml.RNode) (bool, error
 	return true, nil
 }
 
+// entries are the annotations to set, as entries to write, sorted by key.
+func (c annotationChange) entries() []yamltext.Entry {
+	var out []yamltext.Entry
+	for _, key := range slices.Sorted(maps.Keys(c.set)) {
+		out = append(out, yamltext.Entry{Key: key, Value: c.set[key]})
+	}
+	return out
+}
+
 // childMap returns the mapping under field for this object alone, or nil
-// when the field is missing or null. A null field is removed, to be written
-// anew with the rest. A mapping that an alias or a merge key shares with
-// other places is copied first, so that writing to it changes this place
-// only and keeps every value it had. Anything else cannot hold annotations.
-func childMap(e yamltext.Editor, n *yaml.Node, field string, changed *bool) (*yaml.Node, error) {
+// when the field is missing; null is the index of its key when its value is
+// null (to be filled in place), -1 otherwise. A mapping that an alias or a
+// merge key shares with other places is copied first, so that writing to it
+// changes this place only and keeps every value it had. Anything else
+// cannot hold annotations.
+func childMap(e yamltext.Editor, n *yaml.Node, field string, changed *bool) (m *yaml.Node, null int, err error) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if yamltext.IsMerge(n.Content[i]) || n.Content[i].Value != field {
 			continue
 		}
 		switch v := n.Content[i+1]; {
 		case v.Kind == yaml.ScalarNode && v.ShortTag() == yaml.NodeTagNull:
-			e.Delete(n, i)
-			*changed = true
-			return nil, nil
+			return nil, i, nil
 		case v.Kind == yaml.AliasNode && yamltext.Deref(v).Kind == yaml.MappingNode:
 			*changed = true
-			return e.Unalias(n, i), nil
+			return e.Unalias(n, i), -1, nil
 		case yamltext.Deref(v).Kind != yaml.MappingNode:
-			return nil, fmt.Errorf("field %s is not a map but a YAML %s", field, yamltext.KindName(yamltext.Deref(v)))
+			return nil, -1, fmt.Errorf("field %s is not a map but a YAML %s", field, yamltext.KindName(yamltext.Deref(v)))
 		default:
-			return v, nil
+			return v, -1, nil
 		}
 	}
 	if v := yamltext.Lookup(n, field); v != nil {
 		if v.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("field %s, which a merge key brings in, is not a map but a YAML %s", field, yamltext.KindName(v))
+			return nil, -1, fmt.Errorf("field %s, which a merge key brings in, is not a map but a YAML %s", field, yamltext.KindName(v))
 		}
 		*changed = true
-		return e.Override(n, field), nil
+		return e.Override(n, field), -1, nil
 	}
-	return nil, nil
+	return nil, -1, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"confighash.dev/confighash/internal/yamltext"
@@ -81,12 +82,47 @@ type Config struct {
 	// FollowArgs counts a ConfigMap or Secret of the input named by a
 	// container's --flag=NAME or --flag NAME argument.
 	FollowArgs bool
+	// Versioned chooses ConfigMaps and Secrets to version (rename by their
+	// content), besides those annotated confighash.dev/versioned.
+	Versioned Selector
+	// Immutable gives versioned objects immutable: true.
+	Immutable bool
+	// Previous is the manifests rendered last time (a file or directory);
+	// KeepPrevious is how many renders a version is kept after its last use.
+	Previous     string
+	KeepPrevious int
+	// UnfollowedRefs says what a reference that cannot follow a versioned
+	// source is: a warning or an error.
+	UnfollowedRefs UnfollowedRefs
+	// References are where objects of other kinds name ConfigMaps and
+	// Secrets, beyond those confighash knows.
+	References []Reference
 	// Explain adds one info result per target that lists its dependencies.
 	Explain bool
 
 	// secretKey is the HMAC key for Secret digests, resolved by Resolve
 	// from SecretKeyFile or the environment.
 	secretKey []byte
+	// previous are the objects read from Previous by Resolve.
+	previous []*yaml.RNode
+}
+
+// UnfollowedRefs says what a reference that cannot follow a versioned source
+// is.
+type UnfollowedRefs string
+
+const (
+	UnfollowedWarn  UnfollowedRefs = "warn"
+	UnfollowedError UnfollowedRefs = "error"
+)
+
+// Reference says where objects of a kind name a ConfigMap or Secret: a
+// dotted path (with "*" for every element or value), the kind it names.
+type Reference struct {
+	APIVersion string `json:"apiVersion,omitempty" yaml:"apiVersion,omitempty"`
+	Kind       string `json:"kind" yaml:"kind"`
+	Path       string `json:"path" yaml:"path"`
+	SourceKind string `json:"sourceKind" yaml:"sourceKind"`
 }
 
 // Selector chooses the targets. Each list matches when an object has one of
@@ -153,6 +189,9 @@ func DefaultConfig() *Config {
 		Sources:    []string{kindConfigMap, kindSecret},
 		OnMissing:  OnMissingWarn,
 		Namespace:  DefaultNamespace,
+
+		KeepPrevious:   1,
+		UnfollowedRefs: UnfollowedWarn,
 	}
 }
 
@@ -203,6 +242,20 @@ var options = []Option{
 		decode: decodeExtraRefs},
 	{Name: "followArgs", Usage: "count a ConfigMap or Secret of the input that a container argument names, --flag=NAME or --flag NAME (default false)", Boolean: true,
 		decode: func(c *Config, n *yaml.RNode) error { return decodeBool(n, &c.FollowArgs) }},
+	{Name: "versioned", Usage: "ConfigMaps and Secrets to version (rename NAME-SUFFIX by content, every reference following), YAML, the shape of selector; also those annotated " + VersionedAnnotation + ": \"true\" (default none)", structured: true,
+		decode: func(c *Config, n *yaml.RNode) error { return decodeSelector(n, &c.Versioned) }},
+	{Name: "immutable", Usage: "give versioned ConfigMaps and Secrets immutable: true (default false)", Boolean: true,
+		decode: func(c *Config, n *yaml.RNode) error { return decodeBool(n, &c.Immutable) }},
+	{Name: "previous", Usage: "the manifests rendered last time, a file or directory (helm get manifest output): the versions they used and this render does not are kept (default none)",
+		decode: func(c *Config, n *yaml.RNode) error { return decodeString(n, &c.Previous) }},
+	{Name: "keepPrevious", Usage: "how many renders a version is kept after the last one that used it, with previous (default 1)",
+		decode: decodeKeepPrevious},
+	{Name: "unfollowedRefs", Usage: "a reference that cannot follow a versioned source (an argument, confighash.dev/configmaps, an unknown field): warn or error (default warn)",
+		decode: func(c *Config, n *yaml.RNode) error {
+			return decodeEnum(n, (*string)(&c.UnfollowedRefs), UnfollowedWarn, UnfollowedError)
+		}},
+	{Name: "references", Usage: "where other kinds name ConfigMaps and Secrets, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.*.name, sourceKind: Secret}] (default none)", structured: true,
+		decode: decodeReferences},
 	{Name: "podTemplatePaths", Usage: "extra pod templates, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.template}]", structured: true,
 		decode: decodePodTemplatePaths},
 	{Name: "explain", Usage: "add one info result per target listing the sources it depends on, the keys counted and why, and their digests (default false)", Boolean: true,
@@ -370,7 +423,37 @@ func (c *Config) Resolve(getenv func(string) string) error {
 			c.secretKey = []byte(key)
 		}
 	}
+	c.previous = nil
+	if c.Previous != "" {
+		prev, err := readPrevious(c.Previous)
+		if err != nil {
+			return fmt.Errorf("option previous: %w", err)
+		}
+		c.previous = prev
+	}
 	return nil
+}
+
+// readPrevious reads the objects of the manifests at path: a file, a
+// directory of them, or a ResourceList.
+func readPrevious(path string) ([]*yaml.RNode, error) {
+	var files []string
+	if err := yamltext.Files(path, map[string]bool{}, &files); err != nil {
+		return nil, err
+	}
+	var nodes []*yaml.RNode
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		in, err := yamltext.Read(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		nodes = append(nodes, in.Items...)
+	}
+	return nodes, nil
 }
 
 // qualifiedName is the Kubernetes syntax of an annotation key: an optional
@@ -602,6 +685,59 @@ func decodePodTemplatePaths(c *Config, n *yaml.RNode) error {
 		paths = append(paths, p)
 	}
 	c.PodTemplatePaths = paths
+	return nil
+}
+
+func decodeKeepPrevious(c *Config, n *yaml.RNode) error {
+	var s string
+	if err := decodeString(n, &s); err != nil {
+		return err
+	}
+	k, err := strconv.Atoi(s)
+	if err != nil || k < 0 {
+		return fmt.Errorf("want a whole number, 0 or more, got %s", describeValue(n.YNode()))
+	}
+	c.KeepPrevious = k
+	return nil
+}
+
+func decodeReferences(c *Config, n *yaml.RNode) error {
+	if yaml.IsMissingOrNull(n) {
+		c.References = nil
+		return nil
+	}
+	if n.YNode().Kind != yaml.SequenceNode {
+		return fmt.Errorf("want a list of {apiVersion, kind, path, sourceKind}, got %s", describeValue(n.YNode()))
+	}
+	var refs []Reference
+	for i, e := range n.YNode().Content {
+		if e.Kind != yaml.MappingNode {
+			return fmt.Errorf("[%d]: want a map {apiVersion, kind, path, sourceKind}, got %s", i, describeValue(e))
+		}
+		var r Reference
+		err := yaml.NewRNode(e).VisitFields(func(f *yaml.MapNode) error {
+			switch name := f.Key.YNode().Value; name {
+			case "apiVersion":
+				return decodeString(f.Value, &r.APIVersion)
+			case "kind":
+				return decodeString(f.Value, &r.Kind)
+			case "path":
+				return decodeString(f.Value, &r.Path)
+			case "sourceKind":
+				return decodeEnum(f.Value, &r.SourceKind, kindConfigMap, kindSecret)
+			default:
+				return fmt.Errorf("unknown field %q; accepted fields: apiVersion, kind, path, sourceKind", name)
+			}
+		})
+		if err == nil && (r.Kind == "" || r.Path == "" || r.SourceKind == "") {
+			err = fmt.Errorf("kind, path and sourceKind are required")
+		}
+		if err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
+		}
+		refs = append(refs, r)
+	}
+	c.References = refs
 	return nil
 }
 

@@ -157,7 +157,7 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 	deps := map[SourceID]*SourceDependency{}
 	keys := map[SourceID]*keySet{}
 	for _, ref := range refs {
-		if ref.Name == "" {
+		if ref.Name == "" || ref.Via == RefImagePull {
 			continue
 		}
 		id := SourceID{Kind: ref.Kind, Namespace: targetNS, Name: ref.Name}
@@ -170,6 +170,9 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 		if !r.cfg.follows(ref.Kind) {
 			unresolved(ReasonNotFollowed)
 			continue
+		}
+		if to, ok := r.sources.resolve(id); ok {
+			id = to
 		}
 		if r.sources.ignored[id] {
 			unresolved(ReasonIgnored)
@@ -214,6 +217,7 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 	// Sorted, so that results come in the same order on every run.
 	for _, id := range slices.SortedFunc(maps.Keys(deps), SourceID.Compare) {
 		s := deps[id]
+		r.used[id] = true
 		dr := r.digest(s.Source, keys[id])
 		if dr.failed {
 			// The error result names the source; the others of this
@@ -302,6 +306,7 @@ func (r *run) namedSources(names []ArgName, targetNS string) []Hint {
 			if n.Namespace != "" {
 				id.Namespace = n.Namespace
 			}
+			id, _ = r.sources.resolve(id)
 			if r.cfg.follows(kind) && len(r.sources.sources[id]) == 1 {
 				hints = append(hints, Hint{ArgName: n, ID: id})
 			}

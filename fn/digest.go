@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 )
 
 // The functions in this file are the hash contract of SPEC.md section 4.
@@ -90,4 +91,27 @@ func perSourceKind(kind string) string {
 		return "secret"
 	}
 	return kind
+}
+
+// maxNameLength is the longest name of a ConfigMap or Secret (a DNS
+// subdomain).
+const maxNameLength = 253
+
+// VersionSuffix is the suffix of a versioned source's name: the first 10 hex
+// digits of the digest of all its keys, with 0, 1, 3, a and e written g, h,
+// k, m and t, as kustomize writes its own hash suffixes (no vowel to make a
+// word, never all digits).
+func VersionSuffix(digest string) string {
+	return strings.NewReplacer("0", "g", "1", "h", "3", "k", "a", "m", "e", "t").Replace(digest[:10])
+}
+
+// VersionedName is a versioned source's name: its original name, "-", and
+// the suffix; a name too long for that is cut so that the whole stays a
+// valid name.
+func VersionedName(original, digest string) string {
+	suffix := "-" + VersionSuffix(digest)
+	if len(original)+len(suffix) > maxNameLength {
+		original = strings.TrimRight(original[:maxNameLength-len(suffix)], ".-")
+	}
+	return original + suffix
 }

@@ -19,6 +19,9 @@ const (
 	exampleSecretHMAC        = "f879f8f79ab0af63119d283926658e934d55e72e9bb2f0c682e5476e0621a229" // key "example-key"
 	exampleCombinedDocument  = `{"ConfigMap/web-config":"` + exampleConfigMapDigest + `","Secret/web-secret":"` + exampleSecretDigest + `"}`
 	exampleCombined          = "dc044cef37ca7faa7097b37b0841666f17afd21737c36957f23d10e22775db9d"
+	// exampleVersionedName is web-config versioned (SPEC 4b): the first 10
+	// hex digits of exampleConfigMapDigest through tr 013ae ghkmt.
+	exampleVersionedName = "web-config-h9f646b527"
 )
 
 func TestSourceDocument(t *testing.T) {
@@ -143,7 +146,7 @@ func TestREADMEShowsVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []string{exampleConfigMapDocument, exampleConfigMapDigest, exampleSecretDocument, exampleSecretDigest, exampleSecretHMAC, exampleCombinedDocument, exampleCombined} {
+	for _, v := range []string{exampleConfigMapDocument, exampleConfigMapDigest, exampleSecretDocument, exampleSecretDigest, exampleSecretHMAC, exampleCombinedDocument, exampleCombined, exampleVersionedName} {
 		if !bytes.Contains(readme, []byte(v)) {
 			t.Errorf("README.md does not show %s", v)
 		}

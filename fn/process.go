@@ -30,8 +30,9 @@ func (p Processor) Process(rl *framework.ResourceList) error {
 	if err := cfg.Resolve(p.Getenv); err != nil {
 		return err
 	}
-	results, _, err := Transform(rl.Items, cfg)
+	results, changes, err := Transform(rl.Items, cfg)
 	rl.Results = append(rl.Results, results...)
+	rl.Items = append(rl.Items, changes.Added()...)
 	if err != nil {
 		return err
 	}
@@ -70,6 +71,14 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, *Changes, e
 			annotated++
 		}
 	}
+	if err := r.applyVersions(changed); err != nil {
+		return r.results, yamltext.NewChanges(), err
+	}
+	kept, err := r.keptNodes()
+	if err != nil {
+		return r.results, yamltext.NewChanges(), err
+	}
+	changed.Add(kept...)
 	withDeps := 0
 	for _, d := range r.deps {
 		if len(d.Sources) > 0 {
@@ -78,8 +87,8 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, *Changes, e
 	}
 	r.results = append(r.results, &framework.Result{
 		Severity: framework.Info,
-		Message: fmt.Sprintf("confighash: %s, %d with dependencies on %s; %d annotated anew; %s",
-			Plural(r.templates, "pod template", "pod templates"), withDeps, Plural(len(r.used), "ConfigMap or Secret", "ConfigMaps and Secrets"), annotated, Plural(r.warnings(), "warning", "warnings")),
+		Message: fmt.Sprintf("confighash: %s, %d with dependencies on %s; %d annotated anew;%s %s",
+			Plural(r.templates, "pod template", "pod templates"), withDeps, Plural(len(r.used), "ConfigMap or Secret", "ConfigMaps and Secrets"), annotated, r.versionSummary(), Plural(r.warnings(), "warning", "warnings")),
 	})
 	return r.results, changed, nil
 }
@@ -93,6 +102,10 @@ type Resolution struct {
 	// Sources are the ConfigMaps and Secrets of the input that a run
 	// follows, by ID (more than one when the input has duplicates).
 	Sources map[SourceID][]*Source
+	// Versions are the versioned sources, sorted by ID, and Kept the
+	// versions of the previous render that a run keeps.
+	Versions []*Version
+	Kept     []*Kept
 }
 
 // Resolve is the first half of Transform, which explain, check and diff
@@ -103,7 +116,7 @@ func Resolve(nodes []*yaml.RNode, cfg *Config) (*Resolution, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Resolution{Targets: r.deps, Results: r.results, Sources: r.sources.sources}, nil
+	return &Resolution{Targets: r.deps, Results: r.results, Sources: r.sources.sources, Versions: r.versions, Kept: r.kept}, nil
 }
 
 // resolve records what each target depends on in r.deps, and plans the
@@ -112,13 +125,15 @@ func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
 	objects := objectsOf(nodes, cfg.Namespace)
 	finder := newTargetFinder(cfg)
 	r := &run{
-		cfg:      cfg,
-		sources:  newSourceIndex(objects, cfg),
-		digests:  map[string]digestResult{},
-		used:     map[SourceID]bool{},
-		reported: map[string]bool{},
-		names:    map[*Source]map[string]bool{},
+		cfg:       cfg,
+		sources:   newSourceIndex(objects, cfg),
+		digests:   map[string]digestResult{},
+		used:      map[SourceID]bool{},
+		reported:  map[string]bool{},
+		names:     map[*Source]map[string]bool{},
+		versionOf: map[SourceID]*Version{},
 	}
+	r.planVersions()
 	var changes []plannedChange
 	for _, o := range objects {
 		targets, unmatched := finder.find(o)
@@ -139,6 +154,8 @@ func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
 			}
 		}
 	}
+	r.planReferences(objects, finder)
+	r.planKept(objects)
 	return r, changes, nil
 }
 
@@ -155,7 +172,12 @@ type run struct {
 	used     map[SourceID]bool
 	reported map[string]bool
 	// names are the keys of each source, for absentKeys.
-	names     map[*Source]map[string]bool
+	names map[*Source]map[string]bool
+	// versions are the versioned sources, by ID in versionOf, and kept the
+	// versions of the previous render that this one keeps.
+	versions  []*Version
+	versionOf map[SourceID]*Version
+	kept      []*Kept
 	results   framework.Results
 	templates int
 	// deps are the dependencies of each target, in input order.
@@ -176,7 +198,6 @@ func (r *run) digest(s *Source, keys *keySet) digestResult {
 	if d, ok := r.digests[cacheKey]; ok {
 		return d
 	}
-	r.used[s.ID] = true
 	values, warnings, err := s.values(keys)
 	for _, w := range warnings {
 		r.report(s.ID.String()+w.field, &framework.Result{
@@ -278,6 +299,22 @@ func (r *run) warnings() int {
 		}
 	}
 	return n
+}
+
+// versionSummary says, when there are versioned sources, how many and
+// what a run does with them, for the summary: " 2 versioned, 1 renamed, 1
+// kept;".
+func (r *run) versionSummary() string {
+	if len(r.versions) == 0 && len(r.kept) == 0 {
+		return ""
+	}
+	renamed := 0
+	for _, v := range r.versions {
+		if v.Renamed() {
+			renamed++
+		}
+	}
+	return fmt.Sprintf(" %d versioned, %d renamed, %d kept from the previous render;", len(r.versions), renamed, len(r.kept))
 }
 
 // Plural writes a count with the noun that fits it: "1 warning", "2

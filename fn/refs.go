@@ -40,6 +40,9 @@ type Ref struct {
 	// Arg is the container argument or env value that names the source,
 	// for a reference that followArgs counts.
 	Arg string
+	// name is the scalar that holds the name, where a versioned source's
+	// new name is written; nil for a reference that cannot be rewritten.
+	name *yaml.Node
 }
 
 // The kinds of reference, as Ref.Via names them.
@@ -51,6 +54,10 @@ const (
 	RefAnnotation = "annotation"
 	RefExtra      = "extraRefs"
 	RefArg        = "arg"
+	// RefImagePull is a Secret in imagePullSecrets: the kubelet pulls
+	// images with it and the pods never see it, so it counts for no hash,
+	// but a versioned Secret's new name is written there.
+	RefImagePull = "imagePullSecrets"
 )
 
 // containerLists are the fields of a pod spec that hold containers.
@@ -78,6 +85,9 @@ func podSpecRefs(spec *yaml.Node, path string) []Ref {
 				}
 			}
 		}
+	}
+	for i, s := range yamltext.Seq(spec, "imagePullSecrets") {
+		refs = append(refs, Ref{Kind: kindSecret, Name: yamltext.String(s, "name"), Field: fmt.Sprintf("%s.imagePullSecrets[%d]", path, i), Via: RefImagePull, name: yamltext.Lookup(s, "name")})
 	}
 	for i, v := range yamltext.Seq(spec, "volumes") {
 		vpath := path + ".volumes" + elemPath(v, i)
@@ -174,23 +184,23 @@ func appendEnvRefs(refs []Ref, c *yaml.Node, path string) []Ref {
 	for i, e := range yamltext.Seq(c, "envFrom") {
 		epath := fmt.Sprintf("%s.envFrom[%d]", path, i)
 		if r := yamltext.Map(e, "configMapRef"); r != nil {
-			refs = append(refs, Ref{Kind: kindConfigMap, Name: yamltext.String(r, "name"), DataOnly: true, Optional: isTrue(r, "optional"), Field: epath + ".configMapRef", Via: RefEnvFrom, Container: container})
+			refs = append(refs, Ref{Kind: kindConfigMap, Name: yamltext.String(r, "name"), DataOnly: true, Optional: isTrue(r, "optional"), Field: epath + ".configMapRef", Via: RefEnvFrom, Container: container, name: yamltext.Lookup(r, "name")})
 		}
 		if r := yamltext.Map(e, "secretRef"); r != nil {
-			refs = append(refs, Ref{Kind: kindSecret, Name: yamltext.String(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".secretRef", Via: RefEnvFrom, Container: container})
+			refs = append(refs, Ref{Kind: kindSecret, Name: yamltext.String(r, "name"), Optional: isTrue(r, "optional"), Field: epath + ".secretRef", Via: RefEnvFrom, Container: container, name: yamltext.Lookup(r, "name")})
 		}
 	}
 	return refs
 }
 
 func keyRef(kind string, r *yaml.Node, path, container string) Ref {
-	return Ref{Kind: kind, Name: yamltext.String(r, "name"), Keys: []string{yamltext.String(r, "key")}, Optional: isTrue(r, "optional"), Field: path, Via: RefEnv, Container: container}
+	return Ref{Kind: kind, Name: yamltext.String(r, "name"), Keys: []string{yamltext.String(r, "key")}, Optional: isTrue(r, "optional"), Field: path, Via: RefEnv, Container: container, name: yamltext.Lookup(r, "name")}
 }
 
 // volumeRef reads a configMap or secret volume source: items, when set,
 // limit the keys that the pod sees.
 func volumeRef(kind string, v *yaml.Node, nameField, path string) Ref {
-	ref := Ref{Kind: kind, Name: yamltext.String(v, nameField), Optional: isTrue(v, "optional"), Field: path}
+	ref := Ref{Kind: kind, Name: yamltext.String(v, nameField), Optional: isTrue(v, "optional"), Field: path, name: yamltext.Lookup(v, nameField)}
 	if items := yamltext.Seq(v, "items"); len(items) > 0 {
 		ref.Keys = make([]string, 0, len(items))
 		for _, it := range items {
@@ -312,10 +322,14 @@ func parseArgName(v string) (ArgName, bool) {
 }
 
 // argKinds are the kinds a flag can name: a flag that says secret names a
-// Secret, one that says configmap or cm a ConfigMap, any other either.
+// Secret, one that says configmap or cm a ConfigMap, one that names another
+// kind of object (service, namespace, class) neither, any other either.
 func argKinds(flag string) []string {
 	f := strings.ToLower(strings.TrimLeft(flag, "-"))
 	switch {
+	case strings.Contains(f, "service") || strings.Contains(f, "svc") || strings.Contains(f, "namespace") || strings.Contains(f, "class"):
+		// --publish-service=ns/NAME names a Service, whatever else has its name.
+		return nil
 	case strings.Contains(f, "secret"):
 		return []string{kindSecret}
 	case strings.Contains(f, "configmap"), strings.Contains(f, "config-map"), f == "cm" || strings.HasPrefix(f, "cm-") || strings.HasSuffix(f, "-cm"):

@@ -84,10 +84,12 @@ volumes:
 			{Kind: kindConfigMap, Name: "cm", Keys: []string{"a"}, Field: "spec.volumes[name=bundle].projected.sources[0].configMap", Via: RefProjected, Volume: "bundle"},
 			{Kind: kindSecret, Name: "s", Field: "spec.volumes[name=bundle].projected.sources[1].secret", Via: RefProjected, Volume: "bundle"},
 		}},
-		{"imagePullSecrets are not followed", `
+		{"imagePullSecrets: a reference that counts for no hash", `
 containers: [{name: app}]
 imagePullSecrets: [{name: registry}]
-`, nil},
+`, []Ref{
+			{Kind: kindSecret, Name: "registry", Field: "spec.imagePullSecrets[0]", Via: RefImagePull},
+		}},
 		{"aliases are followed", `
 containers:
 - name: app
@@ -150,6 +152,14 @@ volumes: [{name: v, configMap: cm}]
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := podSpecRefs(yaml.MustParse(tt.spec).YNode(), "spec")
+			for i := range got {
+				// The name node is where a versioned source's new name is
+				// written: it must hold the name read.
+				if got[i].name == nil || got[i].name.Value != got[i].Name {
+					t.Errorf("ref %d: name node %v does not hold %q", i, got[i].name, got[i].Name)
+				}
+				got[i].name = nil
+			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}

@@ -61,6 +61,9 @@ type sourceIndex struct {
 	// namespaces are, by kind and name, the namespaces where the input has
 	// an object of that kind and name, to say where a missing one is.
 	namespaces map[SourceID][]string
+	// renamed maps the name a versioned source has in the input (rendered
+	// manifests) to its ID, which holds its original name.
+	renamed map[SourceID]SourceID
 }
 
 func isSourceKind(apiVersion, kind string) bool {
@@ -73,12 +76,21 @@ func newSourceIndex(objects []*Object, cfg *Config) *sourceIndex {
 		ignored:     map[SourceID]bool{},
 		localConfig: map[SourceID]bool{},
 		namespaces:  map[SourceID][]string{},
+		renamed:     map[SourceID]SourceID{},
 	}
 	for _, o := range objects {
-		if !isSourceKind(o.Meta.APIVersion, o.Meta.Kind) || !cfg.follows(o.Meta.Kind) {
+		// A version kept from an earlier render is no source: nothing refers
+		// to it any more, and it goes through as it is.
+		if !isSourceKind(o.Meta.APIVersion, o.Meta.Kind) || !cfg.follows(o.Meta.Kind) || o.Meta.Annotations[PreviousAnnotation] != "" {
 			continue
 		}
 		id := SourceID{Kind: o.Meta.Kind, Namespace: o.Namespace, Name: o.Meta.Name}
+		if original := o.Meta.Annotations[OriginalNameAnnotation]; original != "" && original != id.Name {
+			// A versioned source of rendered manifests is known by its
+			// original name, and found by either.
+			idx.renamed[id] = SourceID{Kind: id.Kind, Namespace: id.Namespace, Name: original}
+			id.Name = original
+		}
 		byName := SourceID{Kind: id.Kind, Name: id.Name}
 		if !slices.Contains(idx.namespaces[byName], id.Namespace) {
 			idx.namespaces[byName] = append(idx.namespaces[byName], id.Namespace)
@@ -93,6 +105,22 @@ func newSourceIndex(objects []*Object, cfg *Config) *sourceIndex {
 		}
 	}
 	return idx
+}
+
+// resolve is the ID of the source a reference by this ID names: itself, or
+// the versioned source whose input name it is; ok is false when the input
+// has no such source.
+func (idx *sourceIndex) resolve(id SourceID) (SourceID, bool) {
+	if to, ok := idx.renamed[id]; ok {
+		id = to
+	}
+	_, ok := idx.sources[id]
+	return id, ok
+}
+
+// ids are the IDs of the sources, sorted.
+func (idx *sourceIndex) ids() []SourceID {
+	return slices.SortedFunc(maps.Keys(idx.sources), SourceID.Compare)
 }
 
 // keySet is the set of keys that count for a source: every key, every key

@@ -101,6 +101,26 @@ func (f *targetFinder) isTarget(o *Object) bool {
 	return true
 }
 
+// templates returns every pod template of o, whether o is a target or not
+// (a Job, an object outside the selector): the references a versioned
+// source renames are in all of them.
+func (f *targetFinder) templates(o *Object) []template {
+	var out []template
+	seen := map[*yaml.Node]bool{}
+	for _, p := range f.paths {
+		if !p.matches(o.Meta) {
+			continue
+		}
+		for _, tpl := range templatesAt(o.Node, p.path) {
+			if yamltext.Seq(yamltext.Lookup(tpl.node.YNode(), "spec"), "containers") != nil && !seen[tpl.node.YNode()] {
+				seen[tpl.node.YNode()] = true
+				out = append(out, tpl)
+			}
+		}
+	}
+	return out
+}
+
 // find returns the pod templates of it, each once, in the order of the
 // paths, and the podTemplatePaths options that name its kind but find no pod
 // template in it (most likely a mistyped path).
@@ -137,28 +157,42 @@ type template struct {
 }
 
 // templatesAt returns the maps at path in obj, each named by its concrete
-// path. A part is a field, "*" (every element of a list or every value of a
-// map), "[key=value]" or an index into a list. kyaml's PathMatcher takes "*"
-// over lists only, and Kubeflow's jobs keep their templates in a map
-// (spec.pytorchReplicaSpecs.*.template), hence this walk.
+// path.
 func templatesAt(obj *yaml.RNode, path []string) []template {
-	type at struct {
-		node *yaml.Node
-		path string
+	var out []template
+	for _, c := range nodesAt(obj.YNode(), path) {
+		if c.node.Kind == yaml.MappingNode {
+			out = append(out, template{node: yaml.NewRNode(c.node), path: c.path})
+		}
 	}
-	cur := []at{{node: obj.YNode()}}
+	return out
+}
+
+// located is a node found at a path, with its concrete path.
+type located struct {
+	node *yaml.Node
+	path string
+}
+
+// nodesAt returns the nodes at path in n, aliases followed, each named by
+// its concrete path. A part is a field, "*" (every element of a list or
+// every value of a map), "[key=value]" or an index into a list. kyaml's
+// PathMatcher takes "*" over lists only, and Kubeflow's jobs keep their
+// templates in a map (spec.pytorchReplicaSpecs.*.template), hence this walk.
+func nodesAt(n *yaml.Node, path []string) []located {
+	cur := []located{{node: n}}
 	for _, part := range path {
-		var next []at
+		var next []located
 		for _, c := range cur {
 			n := yamltext.Deref(c.node)
 			switch {
 			case yaml.IsWildcard(part) && n.Kind == yaml.MappingNode:
 				for _, e := range yamltext.Entries(n) {
-					next = append(next, at{e[1], joinPath(c.path, e[0].Value)})
+					next = append(next, located{e[1], joinPath(c.path, e[0].Value)})
 				}
 			case yaml.IsWildcard(part) && n.Kind == yaml.SequenceNode:
 				for i, e := range n.Content {
-					next = append(next, at{e, c.path + elemPath(e, i)})
+					next = append(next, located{e, c.path + elemPath(e, i)})
 				}
 			case yaml.IsListIndex(part) && n.Kind == yaml.SequenceNode:
 				key, value, err := yaml.SplitIndexNameValue(part)
@@ -167,28 +201,25 @@ func templatesAt(obj *yaml.RNode, path []string) []template {
 				}
 				for i, e := range n.Content {
 					if yamltext.String(e, key) == value {
-						next = append(next, at{e, c.path + elemPath(e, i)})
+						next = append(next, located{e, c.path + elemPath(e, i)})
 					}
 				}
 			case yaml.IsIdxNumber(part) && n.Kind == yaml.SequenceNode:
 				if i, err := strconv.Atoi(part); err == nil && i < len(n.Content) {
-					next = append(next, at{n.Content[i], fmt.Sprintf("%s[%d]", c.path, i)})
+					next = append(next, located{n.Content[i], fmt.Sprintf("%s[%d]", c.path, i)})
 				}
 			default:
 				if v := yamltext.Lookup(n, part); v != nil {
-					next = append(next, at{v, joinPath(c.path, part)})
+					next = append(next, located{v, joinPath(c.path, part)})
 				}
 			}
 		}
 		cur = next
 	}
-	var out []template
-	for _, c := range cur {
-		if n := yamltext.Deref(c.node); n.Kind == yaml.MappingNode {
-			out = append(out, template{node: yaml.NewRNode(n), path: c.path})
-		}
+	for i := range cur {
+		cur[i].node = yamltext.Deref(cur[i].node)
 	}
-	return out
+	return cur
 }
 
 func joinPath(path, field string) string {
