@@ -26,6 +26,11 @@ over all sources: check can say that it is stale and list the sources, and it
 names a source only when the annotation matches all the others (a reference
 was added); use confighash diff OLD NEW to see which key changed.
 
+A versioned ConfigMap or Secret is stale when its name is not the one its
+content gives, and so is each reference that names it otherwise, its
+original-name annotation when missing, and immutable: true when the option
+immutable asks for it.
+
 Flags:
 `
 
@@ -63,17 +68,67 @@ func runCheck(args []string, s Streams, getenv func(string) string) error {
 			b.WriteString("  " + line + "\n")
 		}
 	}
-	if stale == 0 {
-		fmt.Fprintf(&b, "confighash check: %s with dependencies, all current\n", fn.Plural(counted, "pod template", "pod templates"))
+	versions := x.staleVersions()
+	for _, line := range versions {
+		b.WriteString("stale: " + line + "\n")
+	}
+	templates := fn.Plural(counted, "pod template", "pod templates") + " with dependencies"
+	versioned := ""
+	if n := len(x.res.Versions); n > 0 {
+		versioned = fmt.Sprintf(", %s versioned", fn.Plural(n, "ConfigMap or Secret", "ConfigMaps and Secrets"))
+	}
+	if stale == 0 && len(versions) == 0 {
+		fmt.Fprintf(&b, "confighash check: %s%s, all current\n", templates, versioned)
 		_, err := io.WriteString(s.Out, b.String())
 		return err
 	}
-	fmt.Fprintf(&b, "confighash check: %d of %s with dependencies stale; run confighash on these manifests and commit the result\n",
-		stale, fn.Plural(counted, "pod template", "pod templates"))
+	var parts []string
+	if stale > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %s stale", stale, templates))
+	}
+	if len(versions) > 0 {
+		parts = append(parts, fn.Plural(len(versions), "name, reference or annotation", "names, references and annotations")+" of the versioning stale"+versioned)
+	}
+	fmt.Fprintf(&b, "confighash check: %s; run confighash on these manifests and commit the result\n", strings.Join(parts, "; "))
 	if _, err := io.WriteString(s.Out, b.String()); err != nil {
 		return err
 	}
 	return exitError{}
+}
+
+// staleVersions says what a run would change for the versioned sources
+// (SPEC 4b): a name that is not the one the content gives, a reference to
+// another name, the original name or immutable: true not written, a version
+// of the previous render that a run keeps and the manifests lack.
+func (x *inspection) staleVersions() []string {
+	var lines []string
+	where := func(o *fn.Object) string {
+		if f := x.file(o); f != "" {
+			return "  (" + f + ")"
+		}
+		return ""
+	}
+	for _, v := range x.res.Versions {
+		o := v.Source.Object
+		if v.Renamed() {
+			lines = append(lines, fmt.Sprintf("%s%s: named %s, a run names it %s by its content (its content changed since, or it was never versioned)", o, where(o), v.Current, v.Name))
+		}
+		if o.Meta.Annotations[fn.OriginalNameAnnotation] != v.Original {
+			lines = append(lines, fmt.Sprintf("%s%s: annotation %s is not %q", o, where(o), fn.OriginalNameAnnotation, v.Original))
+		}
+		if x.cfg.Immutable && !v.Immutable {
+			lines = append(lines, fmt.Sprintf("%s%s: not immutable: true, which the option immutable asks for", o, where(o)))
+		}
+		for _, ref := range v.Refs {
+			if ref.Stale(v) {
+				lines = append(lines, fmt.Sprintf("%s%s: %s names %s %q, a run writes %s", ref.Object, where(ref.Object), ref.Field, v.Source.ID.Kind, ref.Value, v.Name))
+			}
+		}
+	}
+	for _, k := range x.res.Kept {
+		lines = append(lines, fmt.Sprintf("%s %s/%s: a version the previous render used, which a run keeps and these manifests lack", k.Kind, k.Namespace, k.Name))
+	}
+	return lines
 }
 
 // staleReasons says what a run would change in a target's annotations and

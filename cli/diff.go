@@ -6,9 +6,11 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"confighash.dev/confighash/fn"
+	"confighash.dev/confighash/internal/yamltext"
 )
 
 const diffUsage = `confighash diff: which workloads roll between two versions of the manifests, and why
@@ -27,7 +29,8 @@ template rolls when the annotations confighash writes on it differ between
 OLD and NEW; for each, diff names the sources and keys behind it: a key whose
 value changed, a key counted anew or no longer, a reference added or removed,
 a source now missing. It also lists the changes that roll nothing (keys no
-pod template counts), and the pod templates added or removed. Other changes
+pod template counts), the pod templates added or removed, and each
+versioned ConfigMap or Secret that gets a new version. Other changes
 to a pod template (an image, say) roll it too; diff is about configuration.
 Secret values never appear, only key names. Exit code 0, or 1 on bad input.
 
@@ -135,9 +138,92 @@ func diffText(oldX, newX *inspection) string {
 			b.WriteString("removed: " + o.Target.String() + "\n")
 		}
 	}
+	for _, line := range versionChanges(oldX, newX) {
+		b.WriteString(line + "\n")
+	}
 	fmt.Fprintf(&b, "confighash diff: %d of %s in NEW %s because of ConfigMaps and Secrets\n",
 		rolls, fn.Plural(len(newX.res.Targets), "pod template", "pod templates"), map[bool]string{true: "rolls", false: "roll"}[rolls == 1])
 	return b.String()
+}
+
+// versionChanges says how the versioned sources (SPEC 4b) differ: a new
+// version (a new object that the workloads switch to), a source versioned
+// anew or no longer.
+func versionChanges(oldX, newX *inspection) []string {
+	type key struct{ kind, namespace, original string }
+	versions := func(x *inspection) map[key]*fn.Version {
+		m := map[key]*fn.Version{}
+		for _, v := range x.res.Versions {
+			m[key{v.Source.ID.Kind, v.Source.ID.Namespace, v.Original}] = v
+		}
+		return m
+	}
+	old, now := versions(oldX), versions(newX)
+	var lines []string
+	for _, v := range newX.res.Versions {
+		k := key{v.Source.ID.Kind, v.Source.ID.Namespace, v.Original}
+		id := k.kind + " " + k.namespace + "/" + k.original
+		switch o, ok := old[k]; {
+		case !ok:
+			lines = append(lines, fmt.Sprintf("versioned: %s is versioned in NEW only, as %s", id, v.Name))
+		case o.Name != v.Name:
+			lines = append(lines, fmt.Sprintf("new version: %s %s -> %s (a new object: the workloads switch to it, and a rollback back to the old one while it exists)", id, o.Name, v.Name))
+		}
+	}
+	for _, o := range oldX.res.Versions {
+		k := key{o.Source.ID.Kind, o.Source.ID.Namespace, o.Original}
+		if _, ok := now[k]; !ok {
+			lines = append(lines, fmt.Sprintf("versioned: %s is versioned in OLD only, as %s", k.kind+" "+k.namespace+"/"+k.original, o.Name))
+		}
+	}
+	oldObjects, newObjects := versionObjects(oldX), versionObjects(newX)
+	for _, o := range newObjects {
+		if o.age > 0 {
+			lines = append(lines, fmt.Sprintf("kept: %s, a version of %s that an earlier render used (%s ago)", o.id, o.original, fn.Plural(o.age, "render", "renders")))
+		}
+	}
+	for _, o := range oldObjects {
+		if _, ok := newObjects[o.id]; !ok {
+			lines = append(lines, fmt.Sprintf("dropped: %s, a version of %s that NEW no longer carries: pruning deletes it", o.id, o.original))
+		}
+	}
+	return lines
+}
+
+// versionObject is a versioned object of a render: a version it uses, or
+// one it keeps from an earlier render (age > 0).
+type versionObject struct {
+	id, original string
+	age          int
+}
+
+// versionObjects are the versioned objects that a run on x writes, by
+// kind, namespace and name: the versions under their versioned names, and
+// the kept ones, from the input or from the option previous.
+func versionObjects(x *inspection) map[string]versionObject {
+	m := map[string]versionObject{}
+	for _, v := range x.res.Versions {
+		id := v.Source.ID.Kind + " " + v.Source.ID.Namespace + "/" + v.Name
+		m[id] = versionObject{id: id, original: v.Original}
+	}
+	for _, k := range x.res.Kept {
+		id := k.Kind + " " + k.Namespace + "/" + k.Name
+		m[id] = versionObject{id: id, original: k.Original, age: k.Age}
+	}
+	for _, it := range x.m.in.Items {
+		meta := yamltext.Meta(it.YNode())
+		age, err := strconv.Atoi(meta.Annotations[fn.PreviousAnnotation])
+		if err != nil || meta.Annotations[fn.OriginalNameAnnotation] == "" {
+			continue
+		}
+		ns := meta.Namespace
+		if ns == "" {
+			ns = x.cfg.Namespace
+		}
+		id := meta.Kind + " " + ns + "/" + meta.Name
+		m[id] = versionObject{id: id, original: meta.Annotations[fn.OriginalNameAnnotation], age: age}
+	}
+	return m
 }
 
 // sourceChanges says, source by source, why a target's annotations differ.

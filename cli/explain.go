@@ -76,6 +76,46 @@ type explainDoc struct {
 	Kind       string         `json:"kind"`
 	Options    explainOptions `json:"options"`
 	Targets    []explainTgt   `json:"targets"`
+	// Versions are the versioned ConfigMaps and Secrets (SPEC 4b), and
+	// Kept the versions of the previous render that a run keeps.
+	Versions []explainVersion `json:"versions"`
+	Kept     []explainKept    `json:"kept"`
+}
+
+// explainVersion is one versioned ConfigMap or Secret: its names before
+// and after a run, and the references that follow it or cannot.
+type explainVersion struct {
+	Kind         string           `json:"kind"`
+	Namespace    string           `json:"namespace"`
+	OriginalName string           `json:"originalName"`
+	CurrentName  string           `json:"currentName"`
+	Name         string           `json:"name"`
+	File         string           `json:"file,omitempty"`
+	Digest       string           `json:"digest"`
+	Immutable    bool             `json:"immutable"`
+	Refs         []explainNameRef `json:"refs"`
+	Unfollowed   []explainNameRef `json:"unfollowed"`
+}
+
+// explainNameRef is a field of an object that names a versioned source.
+type explainNameRef struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Field     string `json:"field"`
+	Value     string `json:"value"`
+	// Stale: a run rewrites it; Why: why it cannot follow.
+	Stale bool   `json:"stale,omitempty"`
+	Why   string `json:"why,omitempty"`
+}
+
+// explainKept is a version of the previous render that a run keeps.
+type explainKept struct {
+	Kind         string `json:"kind"`
+	Namespace    string `json:"namespace"`
+	Name         string `json:"name"`
+	OriginalName string `json:"originalName"`
+	Age          int    `json:"age"`
 }
 
 type explainOptions struct {
@@ -162,7 +202,23 @@ func (x *inspection) explainDoc() explainDoc {
 			Mode: x.cfg.Mode, Keys: x.cfg.Keys, Annotation: x.cfg.Annotation, OnMissing: x.cfg.OnMissing,
 			SecretDigests: x.cfg.DigestAlgorithm("Secret"),
 		},
-		Targets: []explainTgt{},
+		Targets: []explainTgt{}, Versions: []explainVersion{}, Kept: []explainKept{},
+	}
+	for _, v := range x.res.Versions {
+		ev := explainVersion{
+			Kind: v.Source.ID.Kind, Namespace: v.Source.ID.Namespace, OriginalName: v.Original, CurrentName: v.Current, Name: v.Name,
+			File: x.file(v.Source.Object), Digest: v.Digest, Immutable: v.Immutable, Refs: []explainNameRef{}, Unfollowed: []explainNameRef{},
+		}
+		for _, ref := range v.Refs {
+			ev.Refs = append(ev.Refs, explainNameRef{Kind: ref.Object.Meta.Kind, Namespace: ref.Object.Namespace, Name: ref.Object.Meta.Name, Field: ref.Field, Value: ref.Value, Stale: ref.Stale(v)})
+		}
+		for _, ref := range v.Unfollowed {
+			ev.Unfollowed = append(ev.Unfollowed, explainNameRef{Kind: ref.Object.Meta.Kind, Namespace: ref.Object.Namespace, Name: ref.Object.Meta.Name, Field: ref.Field, Value: ref.Value, Why: ref.Why})
+		}
+		doc.Versions = append(doc.Versions, ev)
+	}
+	for _, k := range x.res.Kept {
+		doc.Kept = append(doc.Kept, explainKept{Kind: k.Kind, Namespace: k.Namespace, Name: k.Name, OriginalName: k.Original, Age: k.Age})
 	}
 	for _, d := range x.res.Targets {
 		t := d.Target
@@ -370,8 +426,57 @@ func writeExplainText(w io.Writer, x *inspection) error {
 		}
 		writeAlso(&b, d)
 	}
+	x.writeVersionsText(&b)
 	fmt.Fprintf(&b, "%s: %d current, %d stale, %d without dependencies\n",
 		fn.Plural(len(x.res.Targets), "pod template", "pod templates"), counts[fn.StatusCurrent], counts[fn.StatusStale], counts[fn.StatusNone])
+	if len(x.res.Versions) > 0 || len(x.res.Kept) > 0 {
+		renamed := 0
+		for _, v := range x.res.Versions {
+			if v.Renamed() {
+				renamed++
+			}
+		}
+		fmt.Fprintf(&b, "%s versioned: %d current, %d to rename; %d kept from the previous render\n",
+			fn.Plural(len(x.res.Versions), "ConfigMap or Secret", "ConfigMaps and Secrets"), len(x.res.Versions)-renamed, renamed, len(x.res.Kept))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeVersionsText writes one block per versioned source: its name before
+// and after a run, and each reference that follows it or cannot; then the
+// versions of the previous render that a run keeps.
+func (x *inspection) writeVersionsText(b *strings.Builder) {
+	for _, v := range x.res.Versions {
+		fmt.Fprintf(b, "versioned %s %s: %s -> %s", v.Source.ID.Kind, v.Source.ID.Namespace+"/"+v.Original, v.Current, v.Name)
+		if v.Renamed() {
+			b.WriteString(" (a run renames it)")
+		} else {
+			b.WriteString(" (current)")
+		}
+		if f := x.file(v.Source.Object); f != "" {
+			b.WriteString("  (" + f + ")")
+		}
+		fmt.Fprintf(b, "\n  digest %s of all its keys", fn.ShortDigest(v.Digest))
+		if v.Immutable {
+			b.WriteString(", immutable")
+		}
+		b.WriteString("\n")
+		if len(v.Refs) == 0 {
+			b.WriteString("  referred to by nothing in the input\n")
+		}
+		for _, ref := range v.Refs {
+			state := "current"
+			if ref.Stale(v) {
+				state = fmt.Sprintf("names %q: a run rewrites it", ref.Value)
+			}
+			fmt.Fprintf(b, "  referred to by %s %s (%s)\n", ref.Object, ref.Field, state)
+		}
+		for _, ref := range v.Unfollowed {
+			fmt.Fprintf(b, "  cannot follow: %s %s names %q: %s\n", ref.Object, ref.Field, ref.Value, ref.Why)
+		}
+	}
+	for _, k := range x.res.Kept {
+		fmt.Fprintf(b, "kept %s %s/%s: a version of %s that the previous render used, %s ago\n", k.Kind, k.Namespace, k.Name, k.Original, fn.Plural(k.Age, "render", "renders"))
+	}
 }
