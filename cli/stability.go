@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"confighash.dev/confighash/fn"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // This file is confighash diff --renders: OLD and NEW are two renders of
@@ -21,10 +22,10 @@ import (
 // by key (never by value), and the pod templates that would roll.
 
 // rendersUsage is the --renders flag's line in confighash diff --help.
-const rendersUsage = "OLD and NEW are two renders of the same input: list the ConfigMaps and Secrets whose content differs (by key, never value) and the pod templates that would roll on every render; exit 1 when there are any"
+const rendersUsage = "OLD and NEW are two renders of the same input: list the ConfigMaps and Secrets whose content differs (by key, never value) and the pod templates that would roll on every render; exit 1 when one would"
 
 // writeRenderStability writes the render-stability report of two renders
-// and fails (exit 1, reported already) when they differ.
+// and fails (exit 1, reported already) when a pod template would roll.
 func writeRenderStability(w io.Writer, oldX, newX *inspection) error {
 	text, stable := renderStability(oldX, newX)
 	if _, err := io.WriteString(w, text); err != nil {
@@ -38,7 +39,7 @@ func writeRenderStability(w io.Writer, oldX, newX *inspection) error {
 
 // renderStability compares two renders of the same input and says which
 // ConfigMaps and Secrets differ, and which pod templates roll because of
-// them or of an annotation of their own that differs.
+// them or of a difference of their own; stable is false when one rolls.
 func renderStability(oldX, newX *inspection) (string, bool) {
 	var b strings.Builder
 	old := map[targetKey]*fn.Dependencies{}
@@ -69,13 +70,13 @@ func renderStability(oldX, newX *inspection) (string, bool) {
 				}
 			}
 		}
-		// A chart's own checksum/secret over a generated value differs too,
-		// and rolls the pods whatever confighash writes.
-		for _, key := range slices.Sorted(maps.Keys(keysOf(o.Others, n.Others))) {
-			if o.Others[key] != n.Others[key] {
-				rolls[k] = true
-				ownLines = append(ownLines, fmt.Sprintf("unstable: %s: annotation %s differs (the manifests' own, not confighash's): it rolls on every render as well", name, key))
-			}
+		// The pod template itself may differ too: a chart's own
+		// checksum/secret over a generated value, Helm's documented
+		// rollme: {{ randAlphaNum 5 }}, a generated value in the spec. It
+		// rolls the pods whatever confighash writes.
+		if what := templateChanges(o, n); len(what) > 0 {
+			rolls[k] = true
+			ownLines = append(ownLines, fmt.Sprintf("unstable: %s: %s %s between the renders: it rolls on every render, whatever confighash writes", name, strings.Join(what, ", "), pluralWord(len(what), "differs", "differ")))
 		}
 	}
 
@@ -113,14 +114,18 @@ func renderStability(oldX, newX *inspection) (string, bool) {
 	for _, l := range ownLines {
 		b.WriteString(l + "\n")
 	}
-	if unstable == 0 && len(rolls) == 0 {
+	differ := fmt.Sprintf("%d %s %s", unstable, pluralWord(unstable, "ConfigMap or Secret", "ConfigMaps and Secrets"), pluralWord(unstable, "differs", "differ"))
+	switch {
+	case len(rolls) > 0:
+		fmt.Fprintf(&b, "confighash diff --renders: the render is not stable: %s between two renders of the same input, and %d of %s would roll every time it is rendered again: set the generated values in the values, or have the chart use a Secret that exists already\n",
+			differ, len(rolls), fn.Plural(len(newX.res.Targets), "pod template", "pod templates"))
+		return b.String(), false
+	case unstable > 0:
+		fmt.Fprintf(&b, "confighash diff --renders: no pod template rolls when it is rendered again, but %s between two renders of the same input, in what no pod template counts\n", differ)
+	default:
 		b.WriteString("confighash diff --renders: the render is stable: its ConfigMaps and Secrets come out the same both times, and no pod template rolls when it is rendered again\n")
-		return b.String(), true
 	}
-	fmt.Fprintf(&b, "confighash diff --renders: the render is not stable: %d %s differ between two renders of the same input, and %d of %s would roll every time it is rendered again: set the generated values in the values, or have the chart use a Secret that exists already\n",
-		unstable, pluralWord(unstable, "ConfigMap or Secret", "ConfigMaps and Secrets"),
-		len(rolls), fn.Plural(len(newX.res.Targets), "pod template", "pod templates"))
-	return b.String(), false
+	return b.String(), true
 }
 
 // valueChanges names the keys whose values differ between two versions of
@@ -150,4 +155,62 @@ func valueChanges(o, n map[string][]byte) string {
 		parts = append(parts, fmt.Sprintf("%s %s only in NEW", pluralWord(len(onlyNew), "key", "keys"), strings.Join(onlyNew, ", ")))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// templateChanges names what differs between two renders of a pod
+// template, confighash's own annotations aside: annotations and labels by
+// key, and the spec as a whole.
+func templateChanges(o, n *fn.Dependencies) []string {
+	ours := map[string]bool{"confighash.dev/owns": true}
+	for _, d := range []*fn.Dependencies{o, n} {
+		for k := range d.Current {
+			ours[k] = true
+		}
+		for k := range d.Written() {
+			ours[k] = true
+		}
+	}
+	var what []string
+	for _, field := range []string{"annotations", "labels"} {
+		om, nm := stringMap(o.Target.Template, "metadata", field), stringMap(n.Target.Template, "metadata", field)
+		for _, k := range slices.Sorted(maps.Keys(keysOf(om, nm))) {
+			ov, oin := om[k]
+			nv, nin := nm[k]
+			if !ours[k] && (oin != nin || ov != nv) {
+				what = append(what, strings.TrimSuffix(field, "s")+" "+k)
+			}
+		}
+	}
+	if nodeText(o.Target.Template, "spec") != nodeText(n.Target.Template, "spec") {
+		what = append(what, "the spec")
+	}
+	return what
+}
+
+// stringMap is the map of strings at path under n, or nil.
+func stringMap(n *yaml.RNode, path ...string) map[string]string {
+	m, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || m == nil || m.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	out := map[string]string{}
+	_ = m.VisitFields(func(f *yaml.MapNode) error {
+		out[f.Key.YNode().Value] = f.Value.YNode().Value
+		return nil
+	})
+	return out
+}
+
+// nodeText is the node at path under n written as YAML, "" when absent:
+// two renders of one template compare equal when their content does.
+func nodeText(n *yaml.RNode, path ...string) string {
+	v, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || v == nil {
+		return ""
+	}
+	s, err := v.String()
+	if err != nil {
+		return ""
+	}
+	return s
 }

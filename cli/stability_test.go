@@ -39,6 +39,8 @@ kind: Deployment
 metadata: {name: worker, namespace: shop}
 spec:
   template:
+    metadata:
+      labels: {app: w}
     spec:
       containers:
       - name: w
@@ -64,7 +66,7 @@ func TestDiffRenders(t *testing.T) {
 unstable: Secret shop/db: key password differs
   rolls Deployment shop/web spec.template  (` + second + `)
   rolls Deployment shop/worker spec.template  (` + second + `)
-unstable: Deployment shop/web spec.template  (` + second + `): annotation checksum/secret differs (the manifests' own, not confighash's): it rolls on every render as well
+unstable: Deployment shop/web spec.template  (` + second + `): annotation checksum/secret differs between the renders: it rolls on every render, whatever confighash writes
 confighash diff --renders: the render is not stable: 2 ConfigMaps and Secrets differ between two renders of the same input, and 2 of 2 pod templates would roll every time it is rendered again: set the generated values in the values, or have the chart use a Secret that exists already
 `
 	if code != 1 || out != want {
@@ -76,9 +78,46 @@ confighash diff --renders: the render is not stable: 2 ConfigMaps and Secrets di
 		}
 	}
 
+	// Renders that went through confighash already: its own annotations
+	// differ, and say nothing more.
+	annotated := func(file string) string {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runMain(t, []string{"--quiet"}, string(data))
+		if code != 0 || !strings.Contains(out, "checksum.confighash.dev/config") {
+			t.Fatalf("confighash on %s: exit %d\n%s", file, code, errOut)
+		}
+		path := file + ".annotated.yaml"
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	code, out, _ = runMain(t, []string{"diff", "--renders", annotated(first), annotated(second)}, "")
+	if code != 1 || out != strings.ReplaceAll(want, second, second+".annotated.yaml") {
+		t.Errorf("annotated renders: exit %d; stdout:\n%s", code, out)
+	}
+
 	code, out, errOut = runMain(t, []string{"diff", "--renders", first, pinned}, "")
 	if code != 0 || !strings.HasPrefix(out, "confighash diff --renders: the render is stable") || strings.Count(out, "\n") != 1 {
 		t.Errorf("stable renders: exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
+	}
+	// What differs is counted by no pod template: exit 0, and said.
+	saltOnly := write("salt-only.yaml", "@password", "hunter2", "@salt", "s2", "@checksum", "111")
+	code, out, _ = runMain(t, []string{"diff", "--renders", first, saltOnly}, "")
+	if want := "unstable: ConfigMap shop/session: key SALT differs\n  rolls nothing: no pod template counts what differs\n" +
+		"confighash diff --renders: no pod template rolls when it is rendered again, but 1 ConfigMap or Secret differs between two renders of the same input, in what no pod template counts\n"; code != 0 || out != want {
+		t.Errorf("exit %d, want 0; stdout:\n%s\nwant:\n%s", code, out, want)
+	}
+
+	// Helm's rollme: {{ randAlphaNum 5 }}, a label, and a value in the spec.
+	fourth := write("render-4.yaml", "@password", "hunter2", "@salt", "s1", "@checksum", "111",
+		"labels: {app: w}", "labels: {app: w, build: b2}", "      - name: w\n", "      - name: w\n        args: [--seed=9]\n")
+	code, out, _ = runMain(t, []string{"diff", "--renders", first, fourth}, "")
+	if line := "unstable: Deployment shop/worker spec.template  (" + fourth + "): label build, the spec differ between the renders"; code != 1 || !strings.Contains(out, line) {
+		t.Errorf("exit %d; no %q in:\n%s", code, line, out)
 	}
 
 	// A key in one render only, and a source whose name is generated.
