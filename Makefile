@@ -151,9 +151,11 @@ e2e: tools
 # make bench builds bin/confighash and the kyaml fn/framework no-op, then
 # measures both side by side (bench/run) and writes bin/bench-results.md.
 # Override e.g. BENCH_N="1000 10000", BENCH_E2E_N= (no kustomize/kpt runs),
+# BENCH_VERSIONED_N= (no versioned run),
 # KPT= (no kpt), BENCH_CONFIGHASH=/path/to/another/confighash.
 BENCH_N ?= 1000 10000 20000 50000 100000
 BENCH_E2E_N ?= 300 1000
+BENCH_VERSIONED_N ?= 10000
 BENCH_MAX_RSS_GIB ?= 14
 BENCH_CONFIGHASH ?= $(BIN)/confighash
 BENCH_FLAGS ?=
@@ -165,7 +167,7 @@ bench: build $(KUSTOMIZE)
 	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(BIN)/bench-noop ./bench/noop
 	go build -o $(BIN)/bench-run ./bench/run
 	$(BIN)/bench-run -confighash '$(BENCH_CONFIGHASH)' -noop $(BIN)/bench-noop -kustomize $(KUSTOMIZE) -kpt '$(KPT)' \
-		-n '$(BENCH_N)' -e2e-n '$(BENCH_E2E_N)' -max-rss-gib $(BENCH_MAX_RSS_GIB) -out $(BIN)/bench-results.md $(BENCH_FLAGS)
+		-n '$(BENCH_N)' -e2e-n '$(BENCH_E2E_N)' -versioned-n '$(BENCH_VERSIONED_N)' -max-rss-gib $(BENCH_MAX_RSS_GIB) -out $(BIN)/bench-results.md $(BENCH_FLAGS)
 
 # bench-go runs the Go benchmarks of the command (cli), the function
 # (fn) and the text layer (internal/yamltext) with allocation counts.

@@ -39,11 +39,11 @@ import (
 )
 
 // annotation is what confighash writes on every pod template of a bundle.
-const annotation = "checksum/config: "
+const annotation = "checksum.confighash.dev/config: "
 
 type options struct {
 	confighash, noop, kustomize, kpt string
-	n, e2eN                          []int
+	n, e2eN, versionedN              []int
 	modes                            []bundle.Mode
 	reps, startupReps                int
 	repsUpTo, e2eRepsUpTo            int
@@ -59,7 +59,7 @@ type options struct {
 
 func main() {
 	var o options
-	var n, e2eN, modes string
+	var n, e2eN, versionedN, modes string
 	var maxRSSGiB float64
 	flag.StringVar(&o.confighash, "confighash", "bin/confighash", "the confighash binary")
 	flag.StringVar(&o.noop, "noop", "bin/bench-noop", "the kyaml fn/framework no-op binary (bench/noop)")
@@ -67,6 +67,7 @@ func main() {
 	flag.StringVar(&o.kpt, "kpt", "kpt", "kpt binary for the end-to-end runs; empty skips them")
 	flag.StringVar(&n, "n", "1000 10000 20000 50000 100000", "workload counts to measure")
 	flag.StringVar(&e2eN, "e2e-n", "300 1000", "workload counts for kustomize build and kpt fn render (kustomize itself grows quadratically: 2000 workloads take it 20 s)")
+	flag.StringVar(&versionedN, "versioned-n", "10000", "workload counts for the versioned run: every ConfigMap and Secret versioned, against the annotation-only run (ResourceList)")
 	flag.StringVar(&modes, "modes", "rl stream", "input forms: rl, stream")
 	flag.IntVar(&o.reps, "reps", 3, "runs of each binary for N up to -reps-up-to (the best time and the median peak RSS are reported)")
 	flag.IntVar(&o.repsUpTo, "reps-up-to", 20000, "largest N that is repeated; larger N run once")
@@ -80,6 +81,9 @@ func main() {
 	var err error
 	if o.n, err = parseInts(n); err == nil {
 		o.e2eN, err = parseInts(e2eN)
+	}
+	if err == nil {
+		o.versionedN, err = parseInts(versionedN)
 	}
 	if err != nil {
 		fatal(err)
@@ -443,6 +447,9 @@ type outputStats struct {
 	objects int
 	// annotations counts the lines with confighash's annotation.
 	annotations int
+	// originals counts the lines with the original-name annotation of a
+	// versioned source.
+	originals int
 }
 
 // scanOutput reads an output line by line: reading it whole would raise
@@ -465,6 +472,9 @@ func scanOutput(path string) (outputStats, error) {
 		if bytes.Contains(line, []byte(annotation)) {
 			st.annotations++
 		}
+		if bytes.Contains(line, []byte(originalName)) {
+			st.originals++
+		}
 	}
 	return st, sc.Err()
 }
@@ -474,6 +484,19 @@ func annotated(n int) func(outputStats) error {
 	return func(st outputStats) error {
 		if st.annotations != n {
 			return fmt.Errorf("output has %d %q annotations, want one per workload: %d", st.annotations, strings.TrimSpace(annotation), n)
+		}
+		return nil
+	}
+}
+
+// originalName is what confighash writes on every versioned source.
+const originalName = "confighash.dev/original-name: "
+
+// renamed checks that confighash versioned every source of the bundle.
+func renamed(sources int) func(outputStats) error {
+	return func(st outputStats) error {
+		if st.originals != sources {
+			return fmt.Errorf("output has %d %q annotations, want one per ConfigMap and Secret: %d", st.originals, strings.TrimSpace(originalName), sources)
 		}
 		return nil
 	}
@@ -602,7 +625,11 @@ func runAll(o *options, w io.Writer) error {
 				cpuCell(r.noop), cpuCell(r.ch), ratio(r.ch, r.noop, cpuOf))
 		}
 	}
-	writeGoals(w, o, rows, startup)
+	versioned, err := o.versioned(w)
+	if err != nil {
+		return err
+	}
+	writeGoals(w, o, rows, startup, versioned)
 
 	if len(o.e2eN) > 0 && (o.kustomize != "" || o.kpt != "") {
 		if err := o.endToEnd(w); err != nil {
@@ -621,7 +648,7 @@ func runAll(o *options, w io.Writer) error {
 }
 
 // writeGoals checks the numbers against issue 3's goals.
-func writeGoals(w io.Writer, o *options, rows []row, startup map[bundle.Mode][2]summary) {
+func writeGoals(w io.Writer, o *options, rows []row, startup map[bundle.Mode][2]summary, versioned map[int][2]summary) {
 	find := func(n int, mode bundle.Mode) *row {
 		for i := range rows {
 			if rows[i].n == n && rows[i].mode == mode {
@@ -674,6 +701,45 @@ func writeGoals(w io.Writer, o *options, rows []row, startup map[bundle.Mode][2]
 		s := startup[mode]
 		goal(fmt.Sprintf("start-up, %s, 12 objects: time <= 1.10x the no-op (10%% for timer noise)", mode), s[1], s[0], 1.10)
 	}
+	if v, ok := versioned[10000]; ok {
+		goal("10k workloads, ResourceList, every source versioned: time <= 1.5x annotation-only (issue 12)", v[1], v[0], 1.5)
+	} else {
+		fmt.Fprintln(w, "| 10k workloads, every source versioned | not measured (add 10000 to -versioned-n) | | - |")
+	}
+}
+
+// versionedArgs version every ConfigMap and Secret of a bundle.
+var versionedArgs = []string{"--versioned", "{kinds: [ConfigMap, Secret]}", "--quiet"}
+
+// versioned measures, for each -versioned-n, confighash on the ResourceList
+// bundle with every ConfigMap and Secret versioned (renamed, every
+// reference rewritten) against the annotation-only run, alternating.
+func (o *options) versioned(w io.Writer) (map[int][2]summary, error) {
+	out := map[int][2]summary{}
+	if len(o.versionedN) == 0 {
+		return out, nil
+	}
+	fmt.Fprintf(w, "\n### Versioned: every ConfigMap and Secret renamed by content, against annotation-only (ResourceList; best time of %d runs up to %d)\n\n", o.reps, o.repsUpTo)
+	fmt.Fprintln(w, "| workloads | annotation-only s | versioned s | time ratio | annotation-only peak RSS | versioned peak RSS | RSS ratio | annotation-only CPU s | versioned CPU s | CPU ratio |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, n := range o.versionedN {
+		in, _, err := o.writeBundle(n, bundle.ResourceList, fmt.Sprintf("versioned-%d.yaml", n))
+		if err != nil {
+			return nil, err
+		}
+		c := bundle.CountsFor(n)
+		res := o.compare(o.repsFor(n),
+			job{name: fmt.Sprintf("annotation-only rl %d", n), path: o.confighash, stdin: in, check: both(objects(n), annotated(n))},
+			job{name: fmt.Sprintf("versioned rl %d", n), path: o.confighash, args: versionedArgs, stdin: in, check: both(objects(n), annotated(n), renamed(c.ConfigMaps+c.Secrets))},
+		)
+		os.Remove(in)
+		out[n] = [2]summary{res[0], res[1]}
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", n,
+			secs(res[0], ""), secs(res[1], ""), ratio(res[1], res[0], wallOf),
+			rssCell(res[0], ""), rssCell(res[1], ""), ratio(res[1], res[0], rssOfNum),
+			cpuCell(res[0]), cpuCell(res[1]), ratio(res[1], res[0], cpuOf))
+	}
+	return out, nil
 }
 
 func yesNo(ok bool) string {

@@ -94,8 +94,8 @@ func TestMeasureChecksTheOutput(t *testing.T) {
 
 func TestScanOutput(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.yaml")
-	out := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n" +
-		"- kind: Deployment\n  spec:\n    template:\n      metadata:\n        annotations:\n          checksum/config: abc\n" +
+	out := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    annotations:\n      confighash.dev/original-name: 'c'\n" +
+		"- kind: Deployment\n  spec:\n    template:\n      metadata:\n        annotations:\n          checksum.confighash.dev/config: abc\n          checksum/config: a chart's\n" +
 		"  text: \"" + strings.Repeat("x", 2<<20) + "\"\n"
 	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
@@ -104,11 +104,17 @@ func TestScanOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.objects != 3 || st.annotations != 1 {
-		t.Errorf("got %+v, want 3 kind lines and 1 annotation", st)
+	if st.objects != 3 || st.annotations != 1 || st.originals != 1 {
+		t.Errorf("got %+v, want 3 kind lines, 1 annotation and 1 original-name", st)
 	}
 	if err := annotated(2)(st); err == nil {
 		t.Error("annotated(2) accepted 1 annotation")
+	}
+	if err := renamed(2)(st); err == nil {
+		t.Error("renamed(2) accepted 1 original-name")
+	}
+	if err := renamed(1)(st); err != nil {
+		t.Errorf("renamed(1): %v", err)
 	}
 }
 
