@@ -312,3 +312,12 @@ image-cmp-context: $(HELM_STATIC)
 
 image-cmp: image-cmp-context
 	$(if $(DOCKER_ON_PODMAN),DOCKER_BUILDKIT=0 )$(CONTAINER_TOOL) build --build-arg TARGETARCH=$(IMAGE_ARCH) $(IMAGE_BUILD_FLAGS) -t $(CMP_IMAGE) $(CMP_CONTEXT)
+
+# argocd-verify runs the Argo CD examples through Argo CD's own repo-server
+# code and argocd-cmp-server (hack/argocd-verify.sh); it needs ARGOCD_SRC, a
+# checkout of argoproj/argo-cd v3.5.1. Not part of make test.
+.PHONY: argocd-verify
+argocd-verify: $(KUSTOMIZE)
+	$(MAKE) --no-print-directory image CONTAINER_TOOL=podman
+	$(MAKE) --no-print-directory image-cmp CONTAINER_TOOL=podman
+	eval "$$(hack/podman.sh env)" && ARGOCD_SRC='$(ARGOCD_SRC)' hack/argocd-verify.sh
