@@ -11,4 +11,7 @@
 //   - command.go: Main, Run, the flags and the options they set
 //   - inspect.go: reading manifests for the subcommands, resolved as a run
 //   - explain.go (with graph.go), check.go, diff.go: one subcommand each
+//     (stability.go: diff --renders, two renders of one input)
+//   - run.go, install.go: confighash where there is no shell (an Argo CD
+//     plugin's command, an init container of the FROM-scratch image)
 package cli
