@@ -290,6 +290,9 @@ $(GOVULNCHECK):
 CMP_IMAGE ?= localhost/confighash-argocd-cmp:dev
 CMP_CONTEXT := $(BIN)/image-cmp-context
 HELM_STATIC = $(BIN)/linux_$(IMAGE_ARCH)/helm
+# make tools builds it, so that the e2e tests' make image-cmp does not spend
+# go test's time limit compiling Helm.
+TOOLS += $(HELM_STATIC)
 
 .PHONY: image-cmp image-cmp-context
 
