@@ -1,8 +1,10 @@
 package e2e
 
-// Argo CD (issue 14), without Argo CD: Argo CD cannot run here, so these
-// tests run what it runs, the way Argo CD v3.5.1 runs it (argoproj/argo-cd
-// at 109ca7ca71139e514114499d294a492e7910a965):
+// Argo CD (issue 14), without Argo CD: make test has no Argo CD to run (CI
+// has no checkout of it; make argocd-verify runs Argo CD's own code on the
+// examples when given one), so these tests run what Argo CD runs, the way
+// Argo CD v3.5.1 runs it (argoproj/argo-cd at
+// 109ca7ca71139e514114499d294a492e7910a965):
 //
 //   - kustomize in the repo-server (util/kustomize/kustomize.go, Build):
 //     `kustomize build <absolute app path>` followed by argocd-cm's
