@@ -23,27 +23,36 @@ type annotationChange struct {
 // as a splice of the text they were parsed from. New keys go first in their
 // mapping.
 func (c annotationChange) apply(e yamltext.Editor, tpl *yaml.RNode) (bool, error) {
-	root := tpl.YNode()
+	return c.applyAt(e, tpl.YNode(), []string{"metadata", "annotations"})
+}
+
+// applyAt writes the annotations in the map at path from root
+// (metadata.annotations of a pod template, spec.podMetadata.annotations of
+// a Prometheus), creating the maps on the way that are missing or null.
+func (c annotationChange) applyAt(e yamltext.Editor, root *yaml.Node, path []string) (bool, error) {
 	changed := false
-	metadata, null, err := childMap(e, root, "metadata", &changed)
-	if err != nil {
-		return false, err
-	}
-	if null >= 0 {
-		// metadata: with nothing after it, as a chart renders an empty block.
-		e.Fill(root, null, yamltext.Entry{Key: "annotations", Entries: c.entries()})
-		return true, nil
-	}
-	var annotations *yaml.Node
-	if metadata != nil {
-		if annotations, null, err = childMap(e, metadata, "annotations", &changed); err != nil {
+	cur := root
+	for i, field := range path {
+		m, null, err := childMap(e, cur, field, &changed)
+		if err != nil {
 			return false, err
 		}
 		if null >= 0 {
-			e.Fill(metadata, null, c.entries()...)
+			// field: with nothing after it, as a chart renders an empty
+			// block: filled in where it stands.
+			e.Fill(cur, null, nested(path[i+1:], c.entries())...)
 			return true, nil
 		}
+		if m == nil {
+			if len(c.set) == 0 {
+				return changed, nil
+			}
+			e.Insert(cur, nested(path[i:], c.entries())...)
+			return true, nil
+		}
+		cur = m
 	}
+	annotations := cur
 
 	if annotations != nil && yamltext.HasMerge(annotations) && slices.ContainsFunc(c.remove, func(k string) bool { return yamltext.Lookup(annotations, k) != nil }) {
 		// A key a merge brings in cannot be deleted from this mapping
@@ -51,7 +60,7 @@ func (c annotationChange) apply(e yamltext.Editor, tpl *yaml.RNode) (bool, error
 		e.Expand(annotations)
 		changed = true
 	}
-	if annotations != nil {
+	{
 		// From the last entry back, so that deleting one leaves the indexes
 		// of those still to look at as they were.
 		for i := len(annotations.Content) - 2; i >= 0; i -= 2 {
@@ -79,16 +88,16 @@ func (c annotationChange) apply(e yamltext.Editor, tpl *yaml.RNode) (bool, error
 		return changed, nil
 	}
 
-	// New keys, and the mappings that hold them where they are missing.
-	switch {
-	case annotations != nil:
-		e.Insert(annotations, added...)
-	case metadata != nil:
-		e.Insert(metadata, yamltext.Entry{Key: "annotations", Entries: added})
-	default:
-		e.Insert(root, yamltext.Entry{Key: "metadata", Entries: []yamltext.Entry{{Key: "annotations", Entries: added}}})
-	}
+	e.Insert(annotations, added...)
 	return true, nil
+}
+
+// nested wraps entries in maps at the fields of path, the outermost first.
+func nested(path []string, entries []yamltext.Entry) []yamltext.Entry {
+	for i := len(path) - 1; i >= 0; i-- {
+		entries = []yamltext.Entry{{Key: path[i], Entries: entries}}
+	}
+	return entries
 }
 
 // entries are the annotations to set, as entries to write, sorted by key.

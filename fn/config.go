@@ -97,6 +97,9 @@ type Config struct {
 	// References are where objects of other kinds name ConfigMaps and
 	// Secrets, beyond those confighash knows.
 	References []Reference
+	// Producers are custom resources that make Secrets, beyond those
+	// confighash knows.
+	Producers []Producer
 	// Explain adds one info result per target that lists its dependencies.
 	Explain bool
 
@@ -116,13 +119,78 @@ const (
 	UnfollowedError UnfollowedRefs = "error"
 )
 
-// Reference says where objects of a kind name a ConfigMap or Secret: a
-// dotted path (with "*" for every element or value), the kind it names.
+// Reference says where objects of a kind (a custom resource, most often)
+// name a ConfigMap or Secret: a dotted path (with "*" for every element or
+// value) to a name, or to a map that holds one (nameField, and keyField for
+// the one key it shows), or to a pod spec or a container fragment that the
+// kind's pods get (form). With an annotationPath the kind is a workload: the
+// hash of what its references show goes there, where its operator copies it
+// to the pods. Without, the reference is followed by versioned sources only.
 type Reference struct {
+	// APIVersion is a group/version, or a group for any of its versions;
+	// empty matches every apiVersion.
 	APIVersion string `json:"apiVersion,omitempty" yaml:"apiVersion,omitempty"`
 	Kind       string `json:"kind" yaml:"kind"`
 	Path       string `json:"path" yaml:"path"`
-	SourceKind string `json:"sourceKind" yaml:"sourceKind"`
+	// SourceKind is ConfigMap or Secret; none with a form.
+	SourceKind string `json:"sourceKind,omitempty" yaml:"sourceKind,omitempty"`
+	// Form is "" (a name, or a map holding one), FormPodSpec or
+	// FormContainer.
+	Form string `json:"form,omitempty" yaml:"form,omitempty"`
+	// NameField and KeyField are the fields of a map that hold the name
+	// (default "name") and the one key it shows (default none: all keys).
+	NameField string `json:"nameField,omitempty" yaml:"nameField,omitempty"`
+	KeyField  string `json:"keyField,omitempty" yaml:"keyField,omitempty"`
+	// AnnotationPath is where the hash goes, a dotted path without "*".
+	AnnotationPath string `json:"annotationPath,omitempty" yaml:"annotationPath,omitempty"`
+	// Why says, in the built-in table, what the pods do with it.
+	Why string `json:"-" yaml:"-"`
+}
+
+// The forms of a Reference that are not a name.
+const (
+	// FormPodSpec: a map with a pod spec's containers, initContainers,
+	// volumes and imagePullSecrets, or some of them.
+	FormPodSpec = "podSpec"
+	// FormContainer: a container's env and envFrom.
+	FormContainer = "container"
+)
+
+// Producer says how a custom resource makes Secrets that a controller
+// creates in the cluster (a SealedSecret, an ExternalSecret): the Secret's
+// name, and what the manifest declares for each of its keys, which is what
+// a digest of it can count.
+type Producer struct {
+	// APIVersion is a group/version, or a group for any of its versions.
+	APIVersion string `json:"apiVersion,omitempty" yaml:"apiVersion,omitempty"`
+	Kind       string `json:"kind" yaml:"kind"`
+	// Each is the path of each Secret's declaration when the object makes
+	// several (SopsSecret's spec.secretTemplates.*); empty: the object.
+	Each string `json:"each,omitempty" yaml:"each,omitempty"`
+	// Name are paths, from each declaration, to the Secret's name: the
+	// first that is set names it (default metadata.name).
+	Name []string `json:"name,omitempty" yaml:"name,omitempty"`
+	// Keys are where the keys are declared.
+	Keys []ProducerKeys `json:"keys,omitempty" yaml:"keys,omitempty"`
+	// AnyKey are paths whose content brings keys decided in the cluster
+	// (ExternalSecret's dataFrom): it counts for every key not declared.
+	AnyKey []string `json:"anyKey,omitempty" yaml:"anyKey,omitempty"`
+	// Shared are paths whose content counts for every key (the store the
+	// values come from).
+	Shared []string `json:"shared,omitempty" yaml:"shared,omitempty"`
+	// Why says, in the built-in table, what the manifest holds of a value.
+	Why string `json:"-" yaml:"-"`
+	// skip says, for a built-in producer, why an object makes no Secret.
+	skip func(each *yaml.Node) string
+}
+
+// ProducerKeys declares keys: at Path, a map from each key to what it
+// holds, or (with KeyField) a list whose elements name their key there.
+// UsesAll says that each value may use all the others (a template).
+type ProducerKeys struct {
+	Path     string `json:"path" yaml:"path"`
+	KeyField string `json:"keyField,omitempty" yaml:"keyField,omitempty"`
+	UsesAll  bool   `json:"usesAll,omitempty" yaml:"usesAll,omitempty"`
 }
 
 // Selector chooses the targets. Each list matches when an object has one of
@@ -254,8 +322,10 @@ var options = []Option{
 		decode: func(c *Config, n *yaml.RNode) error {
 			return decodeEnum(n, (*string)(&c.UnfollowedRefs), UnfollowedWarn, UnfollowedError)
 		}},
-	{Name: "references", Usage: "where other kinds name ConfigMaps and Secrets, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.*.name, sourceKind: Secret}] (default none)", structured: true,
+	{Name: "references", Usage: "where custom resources name ConfigMaps and Secrets, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.*, sourceKind: Secret, nameField: name, keyField: key, form: podSpec|container, annotationPath: spec.podMetadata.annotations}]; with annotationPath the kind is a workload whose hash goes there (default none)", structured: true,
 		decode: decodeReferences},
+	{Name: "producers", Usage: "custom resources that make Secrets, YAML: [{apiVersion: optional, kind: Kind, each: path, name: [paths], keys: [{path, keyField, usesAll}], anyKey: [paths], shared: [paths]}] (default none)", structured: true,
+		decode: decodeProducers},
 	{Name: "podTemplatePaths", Usage: "extra pod templates, YAML: [{apiVersion: optional, kind: Kind, path: spec.x.template}]", structured: true,
 		decode: decodePodTemplatePaths},
 	{Name: "explain", Usage: "add one info result per target listing the sources it depends on, the keys counted and why, and their digests (default false)", Boolean: true,
@@ -702,17 +772,18 @@ func decodeKeepPrevious(c *Config, n *yaml.RNode) error {
 }
 
 func decodeReferences(c *Config, n *yaml.RNode) error {
+	const fields = "apiVersion, kind, path, sourceKind, form, nameField, keyField, annotationPath"
 	if yaml.IsMissingOrNull(n) {
 		c.References = nil
 		return nil
 	}
 	if n.YNode().Kind != yaml.SequenceNode {
-		return fmt.Errorf("want a list of {apiVersion, kind, path, sourceKind}, got %s", describeValue(n.YNode()))
+		return fmt.Errorf("want a list of {%s}, got %s", fields, describeValue(n.YNode()))
 	}
 	var refs []Reference
 	for i, e := range n.YNode().Content {
 		if e.Kind != yaml.MappingNode {
-			return fmt.Errorf("[%d]: want a map {apiVersion, kind, path, sourceKind}, got %s", i, describeValue(e))
+			return fmt.Errorf("[%d]: want a map {%s}, got %s", i, fields, describeValue(e))
 		}
 		var r Reference
 		err := yaml.NewRNode(e).VisitFields(func(f *yaml.MapNode) error {
@@ -725,12 +796,20 @@ func decodeReferences(c *Config, n *yaml.RNode) error {
 				return decodeString(f.Value, &r.Path)
 			case "sourceKind":
 				return decodeEnum(f.Value, &r.SourceKind, kindConfigMap, kindSecret)
+			case "form":
+				return decodeEnum(f.Value, &r.Form, FormPodSpec, FormContainer)
+			case "nameField":
+				return decodeString(f.Value, &r.NameField)
+			case "keyField":
+				return decodeString(f.Value, &r.KeyField)
+			case "annotationPath":
+				return decodeString(f.Value, &r.AnnotationPath)
 			default:
-				return fmt.Errorf("unknown field %q; accepted fields: apiVersion, kind, path, sourceKind", name)
+				return fmt.Errorf("unknown field %q; accepted fields: %s", name, fields)
 			}
 		})
-		if err == nil && (r.Kind == "" || r.Path == "" || r.SourceKind == "") {
-			err = fmt.Errorf("kind, path and sourceKind are required")
+		if err == nil {
+			err = r.validate()
 		}
 		if err != nil {
 			return fmt.Errorf("[%d]: %w", i, err)
@@ -739,6 +818,110 @@ func decodeReferences(c *Config, n *yaml.RNode) error {
 	}
 	c.References = refs
 	return nil
+}
+
+func (r Reference) validate() error {
+	switch {
+	case r.Kind == "" || r.Path == "":
+		return fmt.Errorf("kind and path are required")
+	case r.Form == "" && r.SourceKind == "":
+		return fmt.Errorf("sourceKind is required (ConfigMap or Secret), unless form is %s or %s", FormPodSpec, FormContainer)
+	case r.Form != "" && (r.SourceKind != "" || r.NameField != "" || r.KeyField != ""):
+		return fmt.Errorf("form %s takes no sourceKind, nameField or keyField: the pod spec says what it names", r.Form)
+	case strings.Contains(r.AnnotationPath, "*") || strings.Contains(r.AnnotationPath, "["):
+		return fmt.Errorf("annotationPath %q: want a plain dotted path, without * or [...]: one place per object", r.AnnotationPath)
+	case r.AnnotationPath != "" && !strings.HasSuffix(strings.ToLower(r.AnnotationPath), "annotations"):
+		return fmt.Errorf("annotationPath %q: want the path of the annotations map (ending in annotations or Annotations) that the operator copies to the pods", r.AnnotationPath)
+	}
+	return nil
+}
+
+func decodeProducers(c *Config, n *yaml.RNode) error {
+	const fields = "apiVersion, kind, each, name, keys, anyKey, shared"
+	if yaml.IsMissingOrNull(n) {
+		c.Producers = nil
+		return nil
+	}
+	if n.YNode().Kind != yaml.SequenceNode {
+		return fmt.Errorf("want a list of {%s}, got %s", fields, describeValue(n.YNode()))
+	}
+	var out []Producer
+	for i, e := range n.YNode().Content {
+		if e.Kind != yaml.MappingNode {
+			return fmt.Errorf("[%d]: want a map {%s}, got %s", i, fields, describeValue(e))
+		}
+		var p Producer
+		err := yaml.NewRNode(e).VisitFields(func(f *yaml.MapNode) error {
+			var err error
+			switch name := f.Key.YNode().Value; name {
+			case "apiVersion":
+				return decodeString(f.Value, &p.APIVersion)
+			case "kind":
+				return decodeString(f.Value, &p.Kind)
+			case "each":
+				return decodeString(f.Value, &p.Each)
+			case "name":
+				p.Name, err = decodeStringList(f.Value)
+			case "anyKey":
+				p.AnyKey, err = decodeStringList(f.Value)
+			case "shared":
+				p.Shared, err = decodeStringList(f.Value)
+			case "keys":
+				p.Keys, err = decodeProducerKeys(f.Value)
+			default:
+				return fmt.Errorf("unknown field %q; accepted fields: %s", name, fields)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.Key.YNode().Value, err)
+			}
+			return nil
+		})
+		if err == nil && p.Kind == "" {
+			err = fmt.Errorf("kind is required")
+		}
+		if err == nil && len(p.Keys) == 0 && len(p.AnyKey) == 0 {
+			err = fmt.Errorf("keys or anyKey is required: where the manifest declares what the Secret holds")
+		}
+		if err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
+		}
+		out = append(out, p)
+	}
+	c.Producers = out
+	return nil
+}
+
+func decodeProducerKeys(n *yaml.RNode) ([]ProducerKeys, error) {
+	if n.YNode().Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("want a list of {path, keyField, usesAll}, got %s", describeValue(n.YNode()))
+	}
+	var out []ProducerKeys
+	for i, e := range n.YNode().Content {
+		if e.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("[%d]: want a map {path, keyField, usesAll}, got %s", i, describeValue(e))
+		}
+		var k ProducerKeys
+		err := yaml.NewRNode(e).VisitFields(func(f *yaml.MapNode) error {
+			switch name := f.Key.YNode().Value; name {
+			case "path":
+				return decodeString(f.Value, &k.Path)
+			case "keyField":
+				return decodeString(f.Value, &k.KeyField)
+			case "usesAll":
+				return decodeBool(f.Value, &k.UsesAll)
+			default:
+				return fmt.Errorf("unknown field %q; accepted fields: path, keyField, usesAll", name)
+			}
+		})
+		if err == nil && k.Path == "" {
+			err = fmt.Errorf("path is required")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 // namespaceName is a valid namespace: an RFC 1123 label.

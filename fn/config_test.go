@@ -137,6 +137,18 @@ func TestParseConfigErrors(t *testing.T) {
 		{"ConfigMap bad value", "apiVersion: v1\nkind: ConfigMap\ndata: {mode: fast}", []string{"key data.mode", `"fast" is not one of combined, perSource`}},
 		{"ConfigMap bad YAML", "apiVersion: v1\nkind: ConfigMap\ndata: {selector: '{names: [web'}", []string{"key data.selector", "not valid YAML"}},
 		{"not a map", "- a\n- b", []string{"functionConfig must be", "got a YAML list"}},
+		// Options of issues 12 and 13.
+		{"keepPrevious negative", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nkeepPrevious: -1", []string{"field keepPrevious", "whole number, 0 or more"}},
+		{"unfollowedRefs bad value", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nunfollowedRefs: fail", []string{"field unfollowedRefs", "warn, error"}},
+		{"references without sourceKind", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nreferences: [{kind: Cache, path: spec.secretName}]", []string{"field references", "[0]", "sourceKind is required"}},
+		{"references form with sourceKind", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nreferences: [{kind: Cache, path: spec.pod, form: podSpec, sourceKind: Secret}]", []string{"form podSpec takes no sourceKind"}},
+		{"references bad form", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nreferences: [{kind: Cache, path: spec.pod, form: pod}]", []string{"field references", `"pod" is not one of podSpec, container`}},
+		{"references annotationPath with a wildcard", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nreferences: [{kind: Cache, path: spec.s, sourceKind: Secret, annotationPath: spec.pods.*.annotations}]", []string{"annotationPath", "without * or [...]"}},
+		{"references annotationPath not annotations", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nreferences: [{kind: Cache, path: spec.s, sourceKind: Secret, annotationPath: spec.podMetadata}]", []string{"annotationPath", "ending in annotations"}},
+		{"references unknown field", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nreferences: [{kind: Cache, path: spec.s, sourceKind: Secret, key: k}]", []string{`unknown field "key"`, "keyField"}},
+		{"producers without keys", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nproducers: [{kind: Bundle}]", []string{"field producers", "[0]", "keys or anyKey is required"}},
+		{"producers keys without path", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nproducers: [{kind: Bundle, keys: [{keyField: k}]}]", []string{"keys: [0]: path is required"}},
+		{"producers name not a list", "apiVersion: fn.confighash.dev/v1alpha1\nkind: ConfigHash\nproducers: [{kind: Bundle, name: {a: b}, anyKey: [spec]}]", []string{"name: want a list of strings"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -120,6 +120,10 @@ const (
 	ReasonNotFollowed UnresolvedReason = "notFollowed"
 	// ReasonDuplicate: the source appears more than once (an error).
 	ReasonDuplicate UnresolvedReason = "duplicate"
+	// ReasonOperator: a field of an operator's custom resource that
+	// counts for no hash: the operator copies it into its own objects,
+	// reloads it or rolls the pods itself (the reference says which).
+	ReasonOperator UnresolvedReason = "operator"
 )
 
 // plan resolves the references of one pod template, records them in r.deps
@@ -138,14 +142,30 @@ func (r *run) plan(t *Target) (annotationChange, bool) {
 func (r *run) resolveTarget(t *Target) *Dependencies {
 	d := &Dependencies{Target: t}
 	targetNS := t.Object.Namespace
-	spec := yamltext.Lookup(t.Template.YNode(), "spec")
-	refs := podSpecRefs(spec, t.field("spec"))
-	refs = append(refs, annotationRefs(t.Object.Meta.Annotations, "metadata")...)
-	if t.Path != "" {
-		refs = append(refs, annotationRefs(yamltext.Meta(t.Template.YNode()).Annotations, t.field("metadata"))...)
+	var refs []Ref
+	var named []Hint
+	annotations := t.annotations()
+	if t.Workload() {
+		refs = t.workloadRefs()
+		refs = append(refs, annotationRefs(t.Object.Meta.Annotations, "metadata")...)
+		refs = append(refs, annotationRefs(annotations, strings.TrimSuffix(t.Path, ".annotations"))...)
+	} else {
+		spec := yamltext.Lookup(t.Template.YNode(), "spec")
+		refs = podSpecRefs(spec, t.field("spec"))
+		refs = append(refs, annotationRefs(t.Object.Meta.Annotations, "metadata")...)
+		if t.Path != "" {
+			refs = append(refs, annotationRefs(annotations, t.field("metadata"))...)
+		}
+		named = r.namedSources(argNames(spec, t.field("spec")), targetNS)
 	}
 	refs = append(refs, extraRefs(r.cfg, t.Object)...)
-	named := r.namedSources(argNames(spec, t.field("spec")), targetNS)
+	for _, rule := range t.uncounted {
+		for _, ref := range rule.refs(t.Object) {
+			id := SourceID{Kind: ref.Kind, Namespace: targetNS, Name: ref.Name}
+			id, _ = r.sources.resolve(id)
+			d.Unresolved = append(d.Unresolved, UnresolvedRef{Ref: ref, ID: id, Reason: ReasonOperator})
+		}
+	}
 	if r.cfg.FollowArgs {
 		for _, h := range named {
 			if h.Flag != "" {
@@ -208,7 +228,6 @@ func (r *run) resolveTarget(t *Target) *Dependencies {
 			d.Hints = append(d.Hints, h)
 		}
 	}
-	annotations := yamltext.Meta(t.Template.YNode()).Annotations
 	d.Current, d.Others = r.cfg.owned(annotations)
 	if len(deps) == 0 {
 		return d
@@ -318,6 +337,11 @@ func (r *run) namedSources(names []ArgName, targetNS string) []Hint {
 // absentKeys warns of each key that a reference which is not optional
 // names and the source does not have: the pod would not start.
 func (r *run) absentKeys(t *Target, s *SourceDependency) {
+	if s.Source.made != nil {
+		if _, open := s.Source.made.keyNames(); open {
+			return // keys decided in the cluster: any may be there
+		}
+	}
 	var have map[string]bool
 	for _, ref := range s.Refs {
 		if ref.Optional || ref.Keys == nil {
@@ -355,6 +379,11 @@ func (r *run) keyNames(s *Source) map[string]bool {
 		return names
 	}
 	names := map[string]bool{}
+	if s.made != nil {
+		names, _ = s.made.keyNames()
+		r.names[s] = names
+		return names
+	}
 	for _, field := range []string{"data", "binaryData", "stringData"} {
 		kvs, _ := s.stringMap(field)
 		for _, kv := range kvs {
@@ -373,7 +402,7 @@ func (r *run) conflict(t *Target, keys []string) {
 		Message: fmt.Sprintf("%s: the pod template carries %s, which confighash did not write (%s names no such key); it is left as it is, and confighash writes nothing on this pod template: set the option annotation to a key of confighash's own domain (the default, %s), which coexists with it",
 			t, strings.Join(keys, ", "), OwnsAnnotation, DefaultAnnotation),
 		ResourceRef: t.Object.ref(),
-		Field:       &framework.Field{Path: t.field("metadata.annotations")},
+		Field:       &framework.Field{Path: t.AnnotationsField()},
 		File:        t.Object.File(),
 	})
 }
@@ -416,7 +445,15 @@ func (d *Dependencies) Status() Status {
 func (ref Ref) Why() string {
 	switch ref.Via {
 	case RefEnv, RefEnvFrom:
+		if ref.Container == "" {
+			return ref.Via // a custom resource's container fragment
+		}
 		return ref.Via + " of container " + ref.Container
+	case RefField:
+		if ref.note == "" {
+			return "a field that the option references names"
+		}
+		return "the operator's field (" + ref.note + ")"
 	case RefVolume, RefProjected:
 		s := ref.Via + " " + ref.Volume
 		if len(ref.MountedBy) == 0 {
@@ -508,6 +545,7 @@ var unresolvedWords = map[UnresolvedReason]string{
 	ReasonIgnored:     "annotated " + IgnoreAnnotation,
 	ReasonNotFollowed: "of a kind the option sources leaves out",
 	ReasonDuplicate:   "in the input more than once",
+	ReasonOperator:    "not counted: the operator handles it",
 }
 
 // annotationWords lists what a run changes in a target's annotations:

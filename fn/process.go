@@ -63,9 +63,9 @@ func Transform(nodes []*yaml.RNode, cfg *Config) (framework.Results, *Changes, e
 	}
 	changed, annotated := yamltext.NewChanges(), 0
 	for _, c := range changes {
-		ok, err := c.change.apply(changed.Item(c.target.Object.Index), c.target.Template)
+		ok, err := c.change.applyAt(changed.Item(c.target.Object.Index), c.target.Template.YNode(), c.target.annotationsPath())
 		if err != nil {
-			return r.results, yamltext.NewChanges(), fmt.Errorf("%s: writing %s: %w", c.target.Object, c.target.field("metadata"), err)
+			return r.results, yamltext.NewChanges(), fmt.Errorf("%s: writing %s: %w", c.target.Object, c.target.AnnotationsField(), err)
 		}
 		if ok {
 			annotated++
@@ -132,6 +132,12 @@ func resolve(nodes []*yaml.RNode, cfg *Config) (*run, []plannedChange, error) {
 		reported:  map[string]bool{},
 		names:     map[*Source]map[string]bool{},
 		versionOf: map[SourceID]*Version{},
+	}
+	for _, u := range r.sources.unmade {
+		r.results = append(r.results, &framework.Result{
+			Severity: framework.Info, Message: fmt.Sprintf("%s makes no Secret that confighash can count: %s", u.object, u.why),
+			ResourceRef: u.object.ref(), File: u.object.File(),
+		})
 	}
 	r.planVersions()
 	var changes []plannedChange

@@ -43,6 +43,8 @@ type Ref struct {
 	// name is the scalar that holds the name, where a versioned source's
 	// new name is written; nil for a reference that cannot be rewritten.
 	name *yaml.Node
+	// note says, for a custom resource's field, what the pods do with it.
+	note string
 }
 
 // The kinds of reference, as Ref.Via names them.

@@ -48,6 +48,9 @@ func (id SourceID) Compare(o SourceID) int { return strings.Compare(id.String(),
 type Source struct {
 	ID     SourceID
 	Object *Object
+	// made is set for a Secret that a producer of the input makes: Object
+	// is the producer.
+	made *made
 }
 
 // sourceIndex holds the sources of one run, by ID.
@@ -64,6 +67,14 @@ type sourceIndex struct {
 	// renamed maps the name a versioned source has in the input (rendered
 	// manifests) to its ID, which holds its original name.
 	renamed map[SourceID]SourceID
+	// unmade are the producers of the input that make no Secret, and why.
+	unmade []unmade
+}
+
+// unmade is a producer that makes no Secret a reference could name.
+type unmade struct {
+	object *Object
+	why    string
 }
 
 func isSourceKind(apiVersion, kind string) bool {
@@ -77,6 +88,31 @@ func newSourceIndex(objects []*Object, cfg *Config) *sourceIndex {
 		localConfig: map[SourceID]bool{},
 		namespaces:  map[SourceID][]string{},
 		renamed:     map[SourceID]SourceID{},
+	}
+	producers := append(slices.Clone(builtinProducers), cfg.Producers...)
+	for _, o := range objects {
+		if !cfg.follows(kindSecret) || isSourceKind(o.Meta.APIVersion, o.Meta.Kind) {
+			continue
+		}
+		secrets, names, skipped := producedSecrets(o, producers)
+		for _, why := range skipped {
+			idx.unmade = append(idx.unmade, unmade{object: o, why: why})
+		}
+		for i, m := range secrets {
+			id := SourceID{Kind: kindSecret, Namespace: o.Namespace, Name: names[i]}
+			byName := SourceID{Kind: id.Kind, Name: id.Name}
+			if !slices.Contains(idx.namespaces[byName], id.Namespace) {
+				idx.namespaces[byName] = append(idx.namespaces[byName], id.Namespace)
+			}
+			switch {
+			case o.Meta.Annotations[IgnoreAnnotation] == "true", !cfg.IgnoreSources.isEmpty() && cfg.IgnoreSources.matches(o):
+				idx.ignored[id] = true
+			case o.Meta.Annotations[localConfigAnnotation] == "true":
+				idx.localConfig[id] = true
+			default:
+				idx.sources[id] = append(idx.sources[id], &Source{ID: id, Object: o, made: m})
+			}
+		}
 	}
 	for _, o := range objects {
 		// A version kept from an earlier render is no source: nothing refers
@@ -177,6 +213,13 @@ type sourceWarning struct {
 // and Secret data base64-decoded, Secret stringData over data. It never puts
 // a value in an error or a warning.
 func (s *Source) values(keys *keySet) (map[string][]byte, []sourceWarning, error) {
+	if s.made != nil {
+		values, err := s.made.values(keys)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s, which makes %s: %w", s.Object, s.ID, err)
+		}
+		return values, nil, nil
+	}
 	values := map[string][]byte{}
 	var warnings []sourceWarning
 	readField := func(field string, decode bool) error {

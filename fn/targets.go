@@ -17,8 +17,51 @@ type Target struct {
 	// Template holds the pod template's metadata and spec; for a Pod it is
 	// the object itself.
 	Template *yaml.RNode
-	// Path is the field path of Template in Object ("" for a Pod).
+	// Path is the field path of Template in Object ("" for a Pod); for an
+	// operator's workload, the path of its annotations.
 	Path string
+
+	// annotationPath is, for an operator's workload, the path from
+	// Template (the object) to the annotations; references are its kind's
+	// references that count toward them. Both are nil for a pod template.
+	annotationPath []string
+	references     []Reference
+	// uncounted are its kind's references that count for nothing, which
+	// explain lists with the reason.
+	uncounted []Reference
+}
+
+// Workload says whether the target is an operator's custom resource, whose
+// hash goes where the operator copies it to the pods, rather than a pod
+// template.
+func (t *Target) Workload() bool { return t.references != nil }
+
+// annotationsPath is the path from Template to the annotations map.
+func (t *Target) annotationsPath() []string {
+	if t.annotationPath != nil {
+		return t.annotationPath
+	}
+	return []string{"metadata", "annotations"}
+}
+
+// AnnotationsField is the field path of the annotations in the object.
+func (t *Target) AnnotationsField() string {
+	if t.Workload() {
+		return t.Path
+	}
+	return t.field("metadata.annotations")
+}
+
+// annotations are the annotations the target carries.
+func (t *Target) annotations() map[string]string {
+	n := t.Template.YNode()
+	path := t.annotationsPath()
+	for _, f := range path[:len(path)-1] {
+		if n = yamltext.Map(n, f); n == nil {
+			return map[string]string{}
+		}
+	}
+	return yamltext.StringMap(n, path[len(path)-1])
 }
 
 // String names a target as people write it, with the template path:
@@ -45,9 +88,12 @@ func (t *Target) field(sub string) string {
 
 // templatePath says where a kind keeps a pod template.
 type templatePath struct {
-	apiVersion string // "" matches every apiVersion
+	apiVersion string // "" matches every apiVersion; a group, its versions
 	kind       string // "" matches every kind
 	path       []string
+	// any: every map at the path is a pod template, with containers or
+	// not (an operator's PodTemplateSpec, which it completes).
+	any bool
 	// option is the index in the podTemplatePaths option, -1 for the
 	// built-in paths.
 	option int
@@ -62,10 +108,18 @@ var builtinTemplatePaths = []templatePath{
 	{path: []string{"spec", "jobTemplate", "spec", "template"}, option: -1},
 	{apiVersion: "v1", kind: "PodTemplate", path: []string{"template"}, option: -1},
 	{apiVersion: "v1", kind: "Pod", path: nil, option: -1},
+	// ECK: the operator completes these templates with its own containers.
+	{apiVersion: "elasticsearch.k8s.elastic.co", kind: "Elasticsearch", path: []string{"spec", "nodeSets", "*", "podTemplate"}, any: true, option: -1},
+	{apiVersion: "kibana.k8s.elastic.co", kind: "Kibana", path: []string{"spec", "podTemplate"}, any: true, option: -1},
+}
+
+// isTemplate says whether a map found at the path is a pod template.
+func (p templatePath) isTemplate(n *yaml.Node) bool {
+	return p.any || yamltext.Seq(yamltext.Lookup(n, "spec"), "containers") != nil
 }
 
 func (p templatePath) matches(meta yaml.ResourceMeta) bool {
-	return (p.kind == "" || p.kind == meta.Kind) && (p.apiVersion == "" || p.apiVersion == meta.APIVersion)
+	return (p.kind == "" || p.kind == meta.Kind) && apiVersionMatches(p.apiVersion, meta.APIVersion)
 }
 
 // targetFinder finds the pod templates of the objects that are targets.
@@ -112,7 +166,7 @@ func (f *targetFinder) templates(o *Object) []template {
 			continue
 		}
 		for _, tpl := range templatesAt(o.Node, p.path) {
-			if yamltext.Seq(yamltext.Lookup(tpl.node.YNode(), "spec"), "containers") != nil && !seen[tpl.node.YNode()] {
+			if p.isTemplate(tpl.node.YNode()) && !seen[tpl.node.YNode()] {
 				seen[tpl.node.YNode()] = true
 				out = append(out, tpl)
 			}
@@ -135,7 +189,7 @@ func (f *targetFinder) find(o *Object) (targets []*Target, unmatched []int) {
 		}
 		found := false
 		for _, tpl := range templatesAt(o.Node, p.path) {
-			if yamltext.Seq(yamltext.Lookup(tpl.node.YNode(), "spec"), "containers") == nil {
+			if !p.isTemplate(tpl.node.YNode()) {
 				continue
 			}
 			found = true
@@ -148,6 +202,7 @@ func (f *targetFinder) find(o *Object) (targets []*Target, unmatched []int) {
 			unmatched = append(unmatched, p.option)
 		}
 	}
+	targets = append(targets, f.workloads(o)...)
 	return targets, unmatched
 }
 

@@ -1,6 +1,9 @@
 package fn
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -92,7 +95,64 @@ func (r *run) isVersioned(o *Object) (bool, string) {
 	if a[kustomizeHashSuffix] == "enabled" {
 		return false, "kustomize generates it and appends its own hash suffix to its name, which versions it already; confighash leaves its name to kustomize"
 	}
+	if a[OriginalNameAnnotation] == "" && kustomizeSuffixed(o) {
+		return false, "its name ends in kustomize's hash suffix of its content (kustomize build generated it), which versions it already; confighash leaves its name as it is"
+	}
 	return true, ""
+}
+
+// kustomizeSuffixed says whether an object's name is NAME-SUFFIX where
+// SUFFIX is the hash suffix kustomize's generators give it: what
+// kustomize's api/hasher makes of its kind, type and data. That hasher
+// means to count the name too, but looks it up as one field called
+// "metadata/name" and so counts "" (api v0.21.2, hasher.go getNodeValues);
+// a name counted as meant is accepted as well.
+func kustomizeSuffixed(o *Object) bool {
+	name := o.Meta.Name
+	i := strings.LastIndexByte(name, '-')
+	if i < 0 || len(name)-i-1 != 10 {
+		return false
+	}
+	base, suffix := name[:i], name[i+1:]
+	root := o.Node.YNode()
+	field := func(f string) any {
+		n := yamltext.Lookup(root, f)
+		if n == nil {
+			return ""
+		}
+		if n.Kind == yaml.ScalarNode {
+			return n.Value
+		}
+		var v map[string]any
+		if err := n.Decode(&v); err != nil {
+			return ""
+		}
+		return v
+	}
+	m := map[string]any{"kind": o.Meta.Kind, "name": "", "data": field("data")}
+	switch o.Meta.Kind {
+	case kindConfigMap:
+		if b, ok := field("binaryData").(map[string]any); ok {
+			m["binaryData"] = b
+		}
+	case kindSecret:
+		m["type"] = field("type")
+		if sd, ok := field("stringData").(map[string]any); ok {
+			m["stringData"] = sd
+		}
+	}
+	for _, n := range []string{"", base} {
+		m["name"] = n
+		encoded, err := json.Marshal(m)
+		if err != nil {
+			return false
+		}
+		sum := sha256.Sum256(encoded)
+		if VersionSuffix(hex.EncodeToString(sum[:])) == suffix {
+			return true
+		}
+	}
+	return false
 }
 
 // planVersions decides the versioned sources and their names.
@@ -103,6 +163,15 @@ func (r *run) planVersions() {
 			continue // a duplicate is an error where it is referenced
 		}
 		s := found[0]
+		if s.made != nil {
+			if ok, _ := r.isVersioned(s.Object); ok {
+				r.results = append(r.results, &framework.Result{
+					Severity: framework.Info, Message: fmt.Sprintf("%s makes %s, and its controller names that Secret: confighash cannot version it", s.Object, id),
+					ResourceRef: s.Object.ref(), File: s.Object.File(),
+				})
+			}
+			continue
+		}
 		ok, why := r.isVersioned(s.Object)
 		if why != "" {
 			r.results = append(r.results, &framework.Result{
@@ -119,11 +188,46 @@ func (r *run) planVersions() {
 		}
 		immutable := yamltext.Lookup(s.Object.Node.YNode(), "immutable")
 		v := &Version{Source: s, Original: id.Name, Current: s.Object.Meta.Name, Digest: dr.digest,
-			Name:      VersionedName(id.Name, dr.digest),
+			Name:      renameVersion(s.Object.Meta.Name, id.Name, dr.digest),
 			Immutable: immutable != nil && immutable.Kind == yaml.ScalarNode && immutable.Value == "true"}
 		r.versions = append(r.versions, v)
 		r.versionOf[id] = v
 	}
+}
+
+// renameVersion is a versioned source's name: its original name and the
+// suffix of its content, or, when a step after an earlier run put its name
+// inside a longer one (kustomize's namePrefix or nameSuffix in an overlay:
+// prod-web-config-SUFFIX), that name with the new suffix in place, so that
+// a run on rendered manifests keeps what the other steps did.
+func renameVersion(current, original, digest string) string {
+	want := VersionedName(original, digest)
+	if current == original {
+		return want
+	}
+	i := strings.Index(current, original+"-")
+	if i < 0 {
+		return want
+	}
+	j := i + len(original) + 1
+	if j+10 > len(current) || !isSuffixToken(current[j:j+10]) || j+10 < len(current) && current[j+10] != '-' && current[j+10] != '.' {
+		return want
+	}
+	if name := current[:j] + VersionSuffix(digest) + current[j+10:]; len(name) <= maxNameLength {
+		return name
+	}
+	return want
+}
+
+// isSuffixToken says whether s can be a suffix of VersionSuffix: lowercase
+// letters and digits.
+func isSuffixToken(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // versionNamed is the version that a reference by name resolves to in a
@@ -192,14 +296,23 @@ func (r *run) planReferences(objects []*Object, finder *targetFinder) {
 				r.tableRefs(o, spec)
 			}
 		}
-		for _, ref := range r.cfg.References {
-			if (ref.Kind == o.Meta.Kind) && (ref.APIVersion == "" || ref.APIVersion == o.Meta.APIVersion) {
-				known = true
-				r.tableRefs(o, nameReference{kind: ref.Kind, path: utils.SmarterPathSplitter(ref.Path, "."), source: ref.SourceKind})
+		// An operator's custom resource: the fields confighash knows follow,
+		// and any other that names a versioned source is said.
+		covered := map[*yaml.Node]bool{}
+		for _, rule := range finder.references(o) {
+			for _, ref := range rule.refs(o) {
+				covered[ref.name] = true
+				ns := ref.Namespace
+				if ns == "" {
+					ns = o.Namespace
+				}
+				if v := r.versionNamed(ref.Kind, ns, ref.Name); v != nil && ref.name != nil {
+					v.Refs = append(v.Refs, NameRef{Object: o, Field: ref.Field, Value: ref.Name, node: ref.name})
+				}
 			}
 		}
 		if !known && !knownKinds[o.Meta.Kind] {
-			r.scanUnknown(o)
+			r.scanUnknown(o, covered)
 		}
 	}
 	for _, v := range r.versions {
@@ -289,7 +402,7 @@ func stringList(n *yaml.Node) []string {
 // scanUnknown notes the strings of an object of a kind confighash does not
 // know that are the name of a versioned source of its namespace: they may
 // be references it cannot see the meaning of.
-func (r *run) scanUnknown(o *Object) {
+func (r *run) scanUnknown(o *Object, covered map[*yaml.Node]bool) {
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		n = yamltext.Deref(n)
@@ -306,6 +419,9 @@ func (r *run) scanUnknown(o *Object) {
 				walk(e, fmt.Sprintf("%s[%d]", path, i))
 			}
 		case yaml.ScalarNode:
+			if covered[n] {
+				return
+			}
 			for _, kind := range []string{kindConfigMap, kindSecret} {
 				if v := r.versionNamed(kind, o.Namespace, n.Value); v != nil {
 					v.Unfollowed = append(v.Unfollowed, NameRef{Object: o, Field: path, Value: n.Value,
