@@ -172,6 +172,11 @@ type explainSource struct {
 	Keys            []string     `json:"keys"`
 	AbsentKeys      []string     `json:"absentKeys"`
 	Refs            []explainRef `json:"refs"`
+	// MadeBy and Covers are set for a Secret that a producer of the input
+	// makes (a SealedSecret, an ExternalSecret): the producer, and what of
+	// the values its manifest holds, which is all a digest can count.
+	MadeBy string `json:"madeBy,omitempty"`
+	Covers string `json:"covers,omitempty"`
 }
 
 // explainRef is a reference; Kind, Namespace, Name and Reason are set for
@@ -245,6 +250,7 @@ func (x *inspection) explainDoc() explainDoc {
 			if s.HMAC {
 				es.DigestAlgorithm = "hmac-sha256"
 			}
+			es.MadeBy, es.Covers = s.Source.MadeBy()
 			for _, ref := range s.Refs {
 				es.Refs = append(es.Refs, x.explainRef(ref))
 			}
@@ -415,6 +421,9 @@ func writeExplainText(w io.Writer, x *inspection) error {
 				fmt.Fprintf(&b, "  %d named keys absent", n)
 			}
 			b.WriteString("\n")
+			if by, covers := s.Source.MadeBy(); by != "" {
+				fmt.Fprintf(&b, "    made by %s: the digest covers %s\n", by, covers)
+			}
 			writeRefGroups(&b, s.Refs, x.cfg)
 		}
 		for _, u := range d.Unresolved {

@@ -341,7 +341,7 @@ func compareValues(a, b any, path string) error {
 				if !writable(k, fmt.Sprint(now)) {
 					return fmt.Errorf("%s was written with %v, not a digest", p, now)
 				}
-			case k == "metadata" || k == "annotations" && strings.HasSuffix(path, "metadata"):
+			case k == "metadata" || k == "annotations" && isMetadataPath(path), newAnnotationChain(map[string]any{k: now}):
 				if err := compareValues(map[string]any{}, now, p); err != nil {
 					return err
 				}
@@ -526,7 +526,7 @@ func compareMaps(a, b *yaml.Node, path string, annotations bool) error {
 		if had {
 			keptAfter = append(keptAfter, k)
 		}
-		if err := compareEntry(old, now, p, k, before, annotations, strings.HasSuffix(path, "metadata")); err != nil {
+		if err := compareEntry(old, now, p, k, before, annotations, isMetadataPath(path)); err != nil {
 			return err
 		}
 	}
@@ -556,6 +556,10 @@ func compareEntry(old, now *yaml.Node, p, k string, before map[string]string, in
 	case old == nil && holder:
 		// Created to hold annotations.
 		return onlyNewAnnotations(now, p, k == "annotations")
+	case old == nil && isMapping(now) && onlyNewAnnotationChain(now, p) == nil:
+		// Created on the way to an operator's annotations
+		// (spec.kafka.template.pod.metadata.annotations).
+		return nil
 	case old == nil && p == "immutable" && now.Value == "true":
 		return nil // a versioned source, made immutable (SPEC 4b)
 	case old == nil:
@@ -566,6 +570,46 @@ func compareEntry(old, now *yaml.Node, p, k string, before map[string]string, in
 		return nil // filled in where it was null, to hold annotations
 	}
 	return err
+}
+
+// isMetadataPath says whether a path is that of a map that holds
+// annotations: metadata, or an operator's podMetadata.
+func isMetadataPath(path string) bool { return strings.HasSuffix(strings.ToLower(path), "metadata") }
+
+func isMapping(n *yaml.Node) bool { return n.Kind == yaml.MappingNode }
+
+// onlyNewAnnotationChain checks a map that the run created on the way to
+// annotations: one key each down to a metadata map with annotations only.
+func onlyNewAnnotationChain(n *yaml.Node, path string) error {
+	if isMetadataPath(path) {
+		return onlyNewAnnotations(n, path, false)
+	}
+	if strings.HasSuffix(strings.ToLower(path), "annotations") {
+		return onlyNewAnnotations(n, path, true) // spec.podAnnotations
+	}
+	entries := mapEntries(n)
+	if n.Kind != yaml.MappingNode || len(entries) != 1 {
+		return fmt.Errorf("%s was added", path)
+	}
+	for k, v := range entries {
+		return onlyNewAnnotationChain(v, path+"."+k)
+	}
+	return nil
+}
+
+// newAnnotationChain is onlyNewAnnotationChain on decoded values.
+func newAnnotationChain(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return false
+	}
+	for k, c := range m {
+		if k == "metadata" || strings.HasSuffix(strings.ToLower(k), "annotations") {
+			return true // compareValues checks what it holds
+		}
+		return newAnnotationChain(c)
+	}
+	return false
 }
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == yaml.NodeTagNull }
