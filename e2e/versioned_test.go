@@ -418,6 +418,49 @@ func TestVersionedKustomizeExec(t *testing.T) {
 	})
 }
 
+// TestVersionedKustomizeBuildPiped pipes kustomize build's output into
+// confighash, as README's first kustomize example does: kustomize's mark
+// on web-env is gone by then, and confighash must still leave web-env with
+// kustomize's one suffix (it recomputes kustomize's hash of its content),
+// with an info on standard error, while it versions web-config and
+// web-flags as the transformer does.
+func TestVersionedKustomizeBuildPiped(t *testing.T) {
+	t.Parallel()
+	kustomize := kustomizeTool.path(t)
+	root := sandbox(t)
+	dir := filepath.Join(root, "versioned", "kustomize")
+	copyDir(t, filepath.Join(repoRoot, "e2e", "testdata", "versioned", "kustomize"), dir)
+	edit(t, filepath.Join(dir, "kustomization.yaml"), "transformers:\n  - confighash.yaml\n", "")
+	sh := newShell(t, root, map[string]string{"kustomize": kustomize})
+	plain := readRender(t, "kustomize build", sh.run("kustomize build versioned/kustomize"))
+	piped := readRender(t, "kustomize build | confighash", sh.run("kustomize build versioned/kustomize | confighash 2>stderr.txt"))
+	stderr, err := os.ReadFile(filepath.Join(root, "stderr.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env string
+	for _, n := range plain.configMaps() {
+		if kustomizeHashed("web-env").MatchString(n) {
+			env = n
+		}
+	}
+	if env == "" {
+		t.Fatalf("kustomize gave no web-env-<hash>: %v", plain.configMaps())
+	}
+	config := versionedName("web-config", map[string]string{"app.properties": "color=blue\n"})
+	flags := versionedName("web-flags", map[string]string{"checkout.v2": "on"})
+	piped.onlyConfigMaps(env, config, flags)
+	if o, ok := piped.get("ConfigMap", env).Annotations["confighash.dev/original-name"]; ok {
+		t.Errorf("ConfigMap %s was versioned again (original-name %q)", env, o)
+	}
+	piped.version(config, "web-config", "")
+	piped.version(flags, "web-flags", "")
+	piped.refs("Deployment", "web", flags, env, config)
+	if want := "info: ConfigMap " + env + ": its name ends in kustomize's hash suffix"; !strings.Contains(string(stderr), want) {
+		t.Errorf("standard error lacks %q:\n%s", want, stderr)
+	}
+}
+
 // TestVersionedKustomizeContainer builds testdata/versioned/kustomize with
 // the container transformer (the image, run by kustomize with docker): the
 // output is the exec transformer's, byte for byte, renames included, before
