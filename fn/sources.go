@@ -99,19 +99,7 @@ func newSourceIndex(objects []*Object, cfg *Config) *sourceIndex {
 			idx.unmade = append(idx.unmade, unmade{object: o, why: why})
 		}
 		for i, m := range secrets {
-			id := SourceID{Kind: kindSecret, Namespace: o.Namespace, Name: names[i]}
-			byName := SourceID{Kind: id.Kind, Name: id.Name}
-			if !slices.Contains(idx.namespaces[byName], id.Namespace) {
-				idx.namespaces[byName] = append(idx.namespaces[byName], id.Namespace)
-			}
-			switch {
-			case o.Meta.Annotations[IgnoreAnnotation] == "true", !cfg.IgnoreSources.isEmpty() && cfg.IgnoreSources.matches(o):
-				idx.ignored[id] = true
-			case o.Meta.Annotations[localConfigAnnotation] == "true":
-				idx.localConfig[id] = true
-			default:
-				idx.sources[id] = append(idx.sources[id], &Source{ID: id, Object: o, made: m})
-			}
+			idx.add(&Source{ID: SourceID{Kind: kindSecret, Namespace: o.Namespace, Name: names[i]}, Object: o, made: m}, cfg)
 		}
 	}
 	for _, o := range objects {
@@ -127,20 +115,27 @@ func newSourceIndex(objects []*Object, cfg *Config) *sourceIndex {
 			idx.renamed[id] = SourceID{Kind: id.Kind, Namespace: id.Namespace, Name: original}
 			id.Name = original
 		}
-		byName := SourceID{Kind: id.Kind, Name: id.Name}
-		if !slices.Contains(idx.namespaces[byName], id.Namespace) {
-			idx.namespaces[byName] = append(idx.namespaces[byName], id.Namespace)
-		}
-		switch {
-		case o.Meta.Annotations[IgnoreAnnotation] == "true", !cfg.IgnoreSources.isEmpty() && cfg.IgnoreSources.matches(o):
-			idx.ignored[id] = true
-		case o.Meta.Annotations[localConfigAnnotation] == "true":
-			idx.localConfig[id] = true
-		default:
-			idx.sources[id] = append(idx.sources[id], &Source{ID: id, Object: o})
-		}
+		idx.add(&Source{ID: id, Object: o}, cfg)
 	}
 	return idx
+}
+
+// add indexes a source, or notes it as ignored or local config when its
+// object says so.
+func (idx *sourceIndex) add(s *Source, cfg *Config) {
+	id, o := s.ID, s.Object
+	byName := SourceID{Kind: id.Kind, Name: id.Name}
+	if !slices.Contains(idx.namespaces[byName], id.Namespace) {
+		idx.namespaces[byName] = append(idx.namespaces[byName], id.Namespace)
+	}
+	switch {
+	case o.Meta.Annotations[IgnoreAnnotation] == "true", !cfg.IgnoreSources.isEmpty() && cfg.IgnoreSources.matches(o):
+		idx.ignored[id] = true
+	case o.Meta.Annotations[localConfigAnnotation] == "true":
+		idx.localConfig[id] = true
+	default:
+		idx.sources[id] = append(idx.sources[id], s)
+	}
 }
 
 // resolve is the ID of the source a reference by this ID names: itself, or
