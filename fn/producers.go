@@ -155,7 +155,7 @@ func (m *made) declarations() (keys map[string]any, anyKeys map[string]any, shar
 				continue
 			}
 			if at.node.Kind != yaml.MappingNode {
-				return nil, nil, nil, &fieldError{field: field, msg: fmt.Sprintf("field %s: want a map from each key to what it holds, got %s", field, describeValue(at.node))}
+				return nil, nil, nil, &fieldError{field: field, msg: fmt.Sprintf("field %s: want a map from each key to what it holds, got %s", field, describeNode(at.node, true))}
 			}
 			for _, e := range yamltext.Entries(at.node) {
 				if keys[e[0].Value], err = plain(e[1], field+"."+e[0].Value); err != nil {
