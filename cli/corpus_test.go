@@ -35,6 +35,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"confighash.dev/confighash/cli"
+	"confighash.dev/confighash/fn"
 )
 
 // The -update flag is shared with golden_test.go. Package-level variables
@@ -85,6 +86,9 @@ var corpusNotResources = map[string]string{
 	"kustomize-examples/wordpress/patch.yaml":                                  "strategic-merge patch fragment (initContainers and one env var)",
 	"traefik-helm-chart/values-traefik-file-provider.yaml":                     "Helm values file (input of the traefik-file-provider.yaml render), not a manifest",
 	"vault-helm/values-vault-ha-raft.yaml":                                     "Helm values file (input of the vault-ha-raft.yaml render), not a manifest",
+
+	// The input of the kubectl create secret command that made a Secret of the same folder.
+	"prometheus-operator/example/additional-scrape-configs/prometheus-additional.yaml": "Prometheus scrape configuration (the file additional-scrape-configs.yaml was made from), a YAML list, not an object",
 }
 
 // corpusRawResources is the "Resources" column of the README's Table A, for
@@ -101,6 +105,13 @@ var corpusRawResources = map[string]int{
 	"descheduler":        9,
 	"knative-docs":       6,
 	"test-infra":         2,
+	// Operators' workloads and Secret producers (issue 13).
+	"strimzi":               22,
+	"sealed-secrets":        2,
+	"prometheus-operator":   32,
+	"external-secrets":      11,
+	"onepassword-operator":  4,
+	"sops-secrets-operator": 4,
 }
 
 // corpusBuild is one row of the README's Table B.
@@ -176,6 +187,17 @@ var corpusApplyDirs = []string{
 	"knative-docs/eventing/kafka/binding",
 	"knative-docs/serving/gitwebhook-go",
 	"knative-docs/serving/secrets-go",
+	// A workload and the ConfigMaps, Secrets or Secret producers it reads
+	// (issue 13); the files whose names start with written-here- were
+	// written for the corpus (their SOURCE.md says so).
+	"strimzi/examples/security/keycloak-authorization",
+	"sealed-secrets/docs/examples/config-template",
+	"prometheus-operator/example/thanos",
+	"prometheus-operator/example/additional-scrape-configs",
+	"external-secrets/all-keys-one-secret",
+	"external-secrets/aws-secrets-manager",
+	"onepassword-operator/test/e2e/manifests",
+	"sops-secrets-operator/config/samples",
 }
 
 func TestCorpusApplyDirs(t *testing.T) {
@@ -580,7 +602,10 @@ func corpusSameSequence(t *testing.T, mode string, before, after []*yaml.RNode) 
 }
 
 // corpusTemplate is a pod template found in an object: any map whose spec
-// has a list of containers, wherever it is.
+// has a list of containers, wherever it is. An operator's workload of the
+// built-in table (a Prometheus, a Kafka) is one too, at the annotations map
+// that its operator copies to its pods (README "Operators and Secrets made by
+// controllers"), whether the input has that map or not.
 type corpusTemplate struct {
 	path string // field path in the object, "" for the object itself
 	node *yaml.Node
@@ -588,11 +613,17 @@ type corpusTemplate struct {
 
 func corpusPodTemplates(obj *yaml.RNode) []corpusTemplate {
 	var out []corpusTemplate
+	workload := corpusWorkloadPaths(obj)
+	for _, p := range workload {
+		out = append(out, corpusTemplate{path: p})
+	}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		switch n.Kind {
 		case yaml.MappingNode:
-			if c := corpusField(corpusField(n, "spec"), "containers"); c != nil && c.Kind == yaml.SequenceNode {
+			// The spec of a Prometheus is a fragment of a pod spec, not
+			// a pod template: its workload entry above stands for it.
+			if c := corpusField(corpusField(n, "spec"), "containers"); c != nil && c.Kind == yaml.SequenceNode && (path != "" || workload == nil) {
 				out = append(out, corpusTemplate{path: path, node: n})
 			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
@@ -642,15 +673,41 @@ func corpusNotTarget(obj *yaml.RNode, path string) string {
 		return "a Job, not a target without includeJobs: true"
 	case path == "spec.template", path == "spec.jobTemplate.spec.template",
 		api == "v1" && kind == "PodTemplate" && path == "template",
-		api == "v1" && kind == "Pod" && path == "":
+		api == "v1" && kind == "Pod" && path == "",
+		slices.Contains(corpusWorkloadPaths(obj), path):
 		return ""
 	}
 	return "not a default pod-template path (podTemplatePaths can add it)"
 }
 
+// corpusWorkloadPaths are the annotation paths of an operator's workload of
+// the built-in table (spec.podMetadata.annotations of a Prometheus), nil for
+// any other object.
+func corpusWorkloadPaths(obj *yaml.RNode) []string {
+	group, _, _ := strings.Cut(obj.GetApiVersion(), "/")
+	var paths []string
+	for _, r := range fn.BuiltinReferences() {
+		if r.Kind == obj.GetKind() && r.APIVersion == group && r.AnnotationPath != "" && !slices.Contains(paths, r.AnnotationPath) {
+			paths = append(paths, r.AnnotationPath)
+		}
+	}
+	return paths
+}
+
 // corpusTemplateAnnotation returns the checksum annotation of the pod template at
-// path in obj.
+// path in obj, or of the annotations map at path of an operator's workload.
 func corpusTemplateAnnotation(obj *yaml.RNode, path string) (string, bool) {
+	if slices.Contains(corpusWorkloadPaths(obj), path) {
+		m, ok := corpusTemplateAt(obj, path)
+		if !ok || m.YNode().Kind != yaml.MappingNode {
+			return "", false
+		}
+		v := m.Field(corpusAnnotation)
+		if v == nil {
+			return "", false
+		}
+		return v.Value.YNode().Value, true
+	}
 	tpl, ok := corpusTemplateAt(obj, path)
 	if !ok {
 		return "", false
@@ -708,7 +765,12 @@ func corpusOnlyAnnotationChanged(t *testing.T, mode string, before, after *yaml.
 func corpusStripAnnotation(t *testing.T, obj *yaml.RNode, paths []string) string {
 	t.Helper()
 	obj = obj.Copy()
+	workload := corpusWorkloadPaths(obj)
 	for _, p := range paths {
+		if slices.Contains(workload, p) {
+			corpusStripWorkloadAnnotation(t, obj, strings.Split(p, "."))
+			continue
+		}
 		tpl, ok := corpusTemplateAt(obj, p)
 		if !ok {
 			continue
@@ -732,6 +794,40 @@ func corpusStripAnnotation(t *testing.T, obj *yaml.RNode, paths []string) string
 		}
 	}
 	return obj.MustString()
+}
+
+// corpusStripWorkloadAnnotation removes the checksum annotation from the
+// annotations map at path (spec.kafka.template.pod.metadata.annotations),
+// and every map on the way to it that is empty then, below spec: the run
+// creates them when the input has none.
+func corpusStripWorkloadAnnotation(t *testing.T, obj *yaml.RNode, path []string) {
+	t.Helper()
+	m, err := obj.Pipe(yaml.Lookup(path...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m == nil || m.YNode().Kind != yaml.MappingNode {
+		return
+	}
+	if _, err := m.Pipe(yaml.Clear(corpusAnnotation)); err != nil {
+		t.Fatal(err)
+	}
+	for i := len(path); i > 1; i-- {
+		n, err := obj.Pipe(yaml.Lookup(path[:i]...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == nil || n.YNode().Kind != yaml.MappingNode || len(n.YNode().Content) > 0 {
+			return
+		}
+		parent, err := obj.Pipe(yaml.Lookup(path[:i-1]...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parent.Pipe(yaml.Clear(path[i-1])); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // corpusExpected is the content of testdata/corpus-expected/<name>.yaml
