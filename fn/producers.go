@@ -56,6 +56,12 @@ var builtinProducers = []Producer{
 		Name:   []string{"spec.destination.name"},
 		AnyKey: []string{"spec.mount", "spec.path", "spec.version", "spec.type", "spec.namespace", "spec.vaultAuthRef", "spec.destination.transformation"},
 		Why:    "where the secret is read in Vault (mount, path, version), for every key; a value changed in Vault with the manifest unchanged is not seen (VaultStaticSecret's rolloutRestartTargets restarts on it)",
+		skip: func(n *yaml.Node) string {
+			if yamltext.String(yamltext.Map(yamltext.Lookup(n, "spec"), "destination"), "create") != "true" {
+				return "spec.destination.create is not true: it writes into a Secret made elsewhere, which must be in the input to count"
+			}
+			return ""
+		},
 	},
 	{
 		APIVersion: "onepassword.com", Kind: "OnePasswordItem",

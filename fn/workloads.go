@@ -116,16 +116,25 @@ var builtinReferences = func() []Reference {
 		{Path: "spec.metricsConfig.valueFrom.configMapKeyRef", SourceKind: kindConfigMap, KeyField: "key", Why: whyCopied},
 		{Path: "spec.logging.valueFrom.configMapKeyRef", SourceKind: kindConfigMap, KeyField: "key", Why: whyHot},
 	}
-	for _, kind := range []string{"KafkaConnect", "KafkaMirrorMaker2"} {
-		add(sz, kind, strimziPodAnnotations, append([]Reference{
-			{Path: "spec.template.pod", Form: FormPodSpec, Why: whyPodSpec},
-			{Path: "spec.template.connectContainer", Form: FormContainer, Why: whyEnv},
-			{Path: "spec.template.initContainer", Form: FormContainer, Why: whyEnv},
-			// v1beta2: env and volumes of the Connect container.
-			{Path: "spec.externalConfiguration", Form: FormContainer, Why: whyEnv},
-			{Path: "spec.externalConfiguration", Form: FormPodSpec, Why: whyPodSpec},
-		}, clientRefs...)...)
+	connect := []Reference{
+		{Path: "spec.template.pod", Form: FormPodSpec, Why: whyPodSpec},
+		{Path: "spec.template.connectContainer", Form: FormContainer, Why: whyEnv},
+		{Path: "spec.template.initContainer", Form: FormContainer, Why: whyEnv},
+		// v1beta2: env and volumes of the Connect container.
+		{Path: "spec.externalConfiguration", Form: FormContainer, Why: whyEnv},
+		{Path: "spec.externalConfiguration", Form: FormPodSpec, Why: whyPodSpec},
 	}
+	add(sz, "KafkaConnect", strimziPodAnnotations, append(slices.Clone(connect), clientRefs...)...)
+	// KafkaMirrorMaker2 has a client per cluster: spec.target and each
+	// spec.mirrors[].source in v1, spec.clusters[] in v1beta2.
+	var mm2 []Reference
+	for _, client := range []string{"spec.target", "spec.mirrors.*.source", "spec.clusters.*"} {
+		for _, r := range clientRefs[:3] {
+			r.Path = client + strings.TrimPrefix(r.Path, "spec")
+			mm2 = append(mm2, r)
+		}
+	}
+	add(sz, "KafkaMirrorMaker2", strimziPodAnnotations, append(append(slices.Clone(connect), mm2...), clientRefs[3:]...)...)
 	add(sz, "KafkaBridge", strimziPodAnnotations, append([]Reference{
 		{Path: "spec.template.pod", Form: FormPodSpec, Why: whyPodSpec},
 		{Path: "spec.template.bridgeContainer", Form: FormContainer, Why: whyEnv},
