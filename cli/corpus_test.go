@@ -106,12 +106,13 @@ var corpusRawResources = map[string]int{
 	"knative-docs":       6,
 	"test-infra":         2,
 	// Operators' workloads and Secret producers (issue 13).
-	"strimzi":               22,
-	"sealed-secrets":        2,
-	"prometheus-operator":   32,
-	"external-secrets":      11,
-	"onepassword-operator":  4,
-	"sops-secrets-operator": 4,
+	"strimzi":                22,
+	"sealed-secrets":         2,
+	"prometheus-operator":    32,
+	"external-secrets":       11,
+	"onepassword-operator":   4,
+	"vault-secrets-operator": 13,
+	"sops-secrets-operator":  4,
 }
 
 // corpusBuild is one row of the README's Table B.
