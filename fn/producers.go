@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 
 	"confighash.dev/confighash/internal/yamltext"
@@ -77,9 +76,6 @@ var builtinProducers = []Producer{
 	},
 }
 
-// BuiltinProducers are the Secret producers confighash knows, for README.
-func BuiltinProducers() []Producer { return slices.Clone(builtinProducers) }
-
 func (p Producer) matches(m yaml.ResourceMeta) bool {
 	return p.Kind == m.Kind && apiVersionMatches(p.APIVersion, m.APIVersion)
 }
@@ -91,6 +87,11 @@ type made struct {
 	// path the declaration's path in the object.
 	node *yaml.Node
 	path string
+	// read is set once declared, anyKeys, shared and err hold what
+	// declarations read, which every target that counts it asks for.
+	read                      bool
+	declared, anyKeys, shared map[string]any
+	err                       error
 }
 
 // producedSecrets are the Secrets an object declares, each with its name,
@@ -141,7 +142,15 @@ func producedSecrets(o *Object, producers []Producer) (out []*made, names []stri
 // declares for it, and what it declares for keys decided in the cluster
 // (nil when nothing is). A malformed declaration is an error naming its
 // field.
-func (m *made) declarations() (keys map[string]any, anyKeys map[string]any, shared map[string]any, err error) {
+func (m *made) declarations() (keys, anyKeys, shared map[string]any, err error) {
+	if !m.read {
+		m.declared, m.anyKeys, m.shared, m.err = m.readDeclarations()
+		m.read = true
+	}
+	return m.declared, m.anyKeys, m.shared, m.err
+}
+
+func (m *made) readDeclarations() (keys, anyKeys, shared map[string]any, err error) {
 	keys = map[string]any{}
 	var usesAll []string
 	for _, k := range m.producer.Keys {
@@ -285,37 +294,4 @@ func (s *Source) MadeBy() (producer, covers string) {
 		return s.Object.String(), "what its manifest declares where the option producers says, and nothing of the values in the cluster"
 	}
 	return s.Object.String(), s.made.producer.Why
-}
-
-// ProducerRow is the README's table row of a built-in producer.
-func ProducerRow(p Producer) string {
-	name := "`metadata.name`"
-	if len(p.Name) > 0 {
-		name = "`" + strings.Join(p.Name, "`, else `") + "`"
-	}
-	if p.Each != "" {
-		name = "one per `" + p.Each + "`: " + name
-	}
-	var keys []string
-	for _, k := range p.Keys {
-		s := "`" + k.Path + "`"
-		if k.KeyField != "" {
-			s += " (key in `" + k.KeyField + "`)"
-		}
-		if k.UsesAll {
-			s += " (a template: counts all the others too)"
-		}
-		keys = append(keys, s)
-	}
-	if len(p.AnyKey) > 0 {
-		other := "any other key: `"
-		if len(p.Keys) == 0 {
-			other = "any key: `"
-		}
-		keys = append(keys, other+strings.Join(p.AnyKey, "`, `")+"`")
-	}
-	if len(p.Shared) > 0 {
-		keys = append(keys, "with every key: `"+strings.Join(p.Shared, "`, `")+"`")
-	}
-	return fmt.Sprintf("| `%s` (`%s`) | %s | %s | %s |", p.Kind, p.APIVersion, name, strings.Join(keys, "; "), p.Why)
 }

@@ -126,10 +126,12 @@ func (p templatePath) matches(meta yaml.ResourceMeta) bool {
 type targetFinder struct {
 	cfg   *Config
 	paths []templatePath
+	// byKind are the references of operators' custom resources, by kind.
+	byKind map[string][]Reference
 }
 
 func newTargetFinder(cfg *Config) *targetFinder {
-	f := &targetFinder{cfg: cfg, paths: builtinTemplatePaths}
+	f := &targetFinder{cfg: cfg, paths: builtinTemplatePaths, byKind: referencesByKind(cfg)}
 	for i, p := range cfg.PodTemplatePaths {
 		f.paths = append(f.paths, templatePath{
 			apiVersion: p.APIVersion, kind: p.Kind,

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -182,22 +181,39 @@ func apiVersionMatches(want, apiVersion string) bool {
 // then the option's.
 func (f *targetFinder) references(o *Object) []Reference {
 	var out []Reference
-	for _, list := range [][]Reference{builtinReferences, f.cfg.References} {
-		for _, r := range list {
-			if r.matches(o.Meta) {
-				out = append(out, r)
-			}
+	for _, r := range f.byKind[o.Meta.Kind] {
+		if r.matches(o.Meta) {
+			out = append(out, r)
 		}
 	}
 	return out
 }
 
+// referencesByKind indexes the built-in references and the option's by
+// kind, so that finding an object's costs a map lookup.
+func referencesByKind(cfg *Config) map[string][]Reference {
+	m := map[string][]Reference{}
+	for _, list := range [][]Reference{builtinReferences, cfg.References} {
+		for _, r := range list {
+			m[r.Kind] = append(m[r.Kind], r)
+		}
+	}
+	return m
+}
+
 // workloads are the targets of an object that an operator runs: one per
-// annotationPath of its kind's references, with those references.
+// annotationPath of its kind's references, with those references; the
+// references without one are its uncounted ones.
 func (f *targetFinder) workloads(o *Object) []*Target {
+	refs := f.references(o)
+	if len(refs) == 0 || !f.isTarget(o) {
+		return nil
+	}
 	var targets []*Target
-	for _, r := range f.references(o) {
-		if r.AnnotationPath == "" || !f.isTarget(o) {
+	var uncounted []Reference
+	for _, r := range refs {
+		if r.AnnotationPath == "" {
+			uncounted = append(uncounted, r)
 			continue
 		}
 		i := slices.IndexFunc(targets, func(t *Target) bool { return t.Path == r.AnnotationPath })
@@ -207,12 +223,8 @@ func (f *targetFinder) workloads(o *Object) []*Target {
 		}
 		targets[i].references = append(targets[i].references, r)
 	}
-	for _, r := range f.references(o) {
-		if r.AnnotationPath == "" {
-			for _, t := range targets {
-				t.uncounted = append(t.uncounted, r)
-			}
-		}
+	for _, t := range targets {
+		t.uncounted = uncounted
 	}
 	return targets
 }
@@ -257,48 +269,4 @@ func (t *Target) workloadRefs() []Ref {
 		refs = append(refs, r.refs(t.Object)...)
 	}
 	return refs
-}
-
-// String says what a reference of the table is, for explain and README.
-func (r Reference) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", r.Kind, r.Path)
-	switch {
-	case r.Form != "":
-		b.WriteString(" (" + r.Form + ")")
-	case r.NameField != "" || r.KeyField != "":
-		fmt.Fprintf(&b, " (%s", r.SourceKind)
-		if r.NameField != "" {
-			b.WriteString(", name " + r.NameField)
-		}
-		if r.KeyField != "" {
-			b.WriteString(", key " + r.KeyField)
-		}
-		b.WriteString(")")
-	default:
-		b.WriteString(" (" + r.SourceKind + ")")
-	}
-	return b.String()
-}
-
-// ReferenceRow is the README's table row of a built-in reference.
-func ReferenceRow(r Reference) string {
-	what := r.SourceKind
-	switch {
-	case r.Form == FormPodSpec:
-		what = "pod spec: containers, initContainers, volumes"
-	case r.Form == FormContainer:
-		what = "container: env, envFrom"
-	case r.NameField != "" && r.KeyField != "":
-		what += fmt.Sprintf(" `%s`, key `%s`", r.NameField, r.KeyField)
-	case r.NameField != "":
-		what += fmt.Sprintf(" `%s`", r.NameField)
-	case r.KeyField != "":
-		what += fmt.Sprintf(" `name`, key `%s`", r.KeyField)
-	}
-	counts := "no: " + r.Why
-	if r.AnnotationPath != "" {
-		counts = "`" + r.AnnotationPath + "`: " + r.Why
-	}
-	return fmt.Sprintf("| `%s` (`%s`) | `%s` | %s | %s |", r.Kind, r.APIVersion, r.Path, what, counts)
 }

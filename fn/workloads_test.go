@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -136,6 +137,63 @@ func TestProducerDigests(t *testing.T) {
 	}
 }
 
+// The README's table rows of the built-in references and producers.
+
+// referenceRow is the README's table row of a built-in reference.
+func referenceRow(r Reference) string {
+	what := r.SourceKind
+	switch {
+	case r.Form == FormPodSpec:
+		what = "pod spec: containers, initContainers, volumes"
+	case r.Form == FormContainer:
+		what = "container: env, envFrom"
+	case r.NameField != "" && r.KeyField != "":
+		what += fmt.Sprintf(" `%s`, key `%s`", r.NameField, r.KeyField)
+	case r.NameField != "":
+		what += fmt.Sprintf(" `%s`", r.NameField)
+	case r.KeyField != "":
+		what += fmt.Sprintf(" `name`, key `%s`", r.KeyField)
+	}
+	counts := "no: " + r.Why
+	if r.AnnotationPath != "" {
+		counts = "`" + r.AnnotationPath + "`: " + r.Why
+	}
+	return fmt.Sprintf("| `%s` (`%s`) | `%s` | %s | %s |", r.Kind, r.APIVersion, r.Path, what, counts)
+}
+
+// producerRow is the README's table row of a built-in producer.
+func producerRow(p Producer) string {
+	name := "`metadata.name`"
+	if len(p.Name) > 0 {
+		name = "`" + strings.Join(p.Name, "`, else `") + "`"
+	}
+	if p.Each != "" {
+		name = "one per `" + p.Each + "`: " + name
+	}
+	var keys []string
+	for _, k := range p.Keys {
+		s := "`" + k.Path + "`"
+		if k.KeyField != "" {
+			s += " (key in `" + k.KeyField + "`)"
+		}
+		if k.UsesAll {
+			s += " (a template: counts all the others too)"
+		}
+		keys = append(keys, s)
+	}
+	if len(p.AnyKey) > 0 {
+		other := "any other key: `"
+		if len(p.Keys) == 0 {
+			other = "any key: `"
+		}
+		keys = append(keys, other+strings.Join(p.AnyKey, "`, `")+"`")
+	}
+	if len(p.Shared) > 0 {
+		keys = append(keys, "with every key: `"+strings.Join(p.Shared, "`, `")+"`")
+	}
+	return fmt.Sprintf("| `%s` (`%s`) | %s | %s | %s |", p.Kind, p.APIVersion, name, strings.Join(keys, "; "), p.Why)
+}
+
 // TestREADMEListsBuiltins keeps README's tables of operators and producers
 // equal to the built-in ones.
 func TestREADMEListsBuiltins(t *testing.T) {
@@ -144,12 +202,12 @@ func TestREADMEListsBuiltins(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range BuiltinReferences() {
-		if row := ReferenceRow(r); !strings.Contains(string(readme), row+"\n") {
+		if row := referenceRow(r); !strings.Contains(string(readme), row+"\n") {
 			t.Errorf("README.md lacks the row\n%s", row)
 		}
 	}
-	for _, p := range BuiltinProducers() {
-		if row := ProducerRow(p); !strings.Contains(string(readme), row+"\n") {
+	for _, p := range builtinProducers {
+		if row := producerRow(p); !strings.Contains(string(readme), row+"\n") {
 			t.Errorf("README.md lacks the row\n%s", row)
 		}
 	}
