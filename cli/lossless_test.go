@@ -18,7 +18,9 @@ package cli_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -254,18 +256,13 @@ func versionRenames(t *testing.T, input, output []byte) *nameReplacer {
 		return r
 	}
 	inItems, _ := corpusRead(input)
-	for _, o := range outItems {
-		original := o.GetAnnotations()[originalNameAnnotation]
-		if original == "" {
-			continue
-		}
-		names := []string{original, o.GetName()}
-		for _, in := range inItems {
-			if in.GetKind() == o.GetKind() && in.GetNamespace() == o.GetNamespace() && (in.GetName() == original || in.GetAnnotations()[originalNameAnnotation] == original) {
-				names = append(names, in.GetName())
-			}
-		}
-		r.add(o.GetKind()+"/"+original, names)
+	names := map[string][]string{} // output name -> the names it had
+	for old, now := range versionRenamesOf(inItems, outItems) {
+		names[now] = append(names[now], old)
+	}
+	for i, now := range slices.Sorted(maps.Keys(names)) {
+		// A placeholder that holds no name, so that no pass renames it.
+		r.add(fmt.Sprintf("#%d", i), append(slices.Sorted(slices.Values(names[now])), now))
 	}
 	return r
 }
