@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"confighash.dev/confighash/fn"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // This file is confighash diff --renders: OLD and NEW are two renders of
@@ -171,46 +170,27 @@ func templateChanges(o, n *fn.Dependencies) []string {
 		}
 	}
 	var what []string
-	for _, field := range []string{"annotations", "labels"} {
-		om, nm := stringMap(o.Target.Template, "metadata", field), stringMap(n.Target.Template, "metadata", field)
-		for _, k := range slices.Sorted(maps.Keys(keysOf(om, nm))) {
-			ov, oin := om[k]
-			nv, nin := nm[k]
+	for _, f := range []struct {
+		name     string
+		old, new map[string]string
+	}{
+		{"annotation", o.Target.Annotations(), n.Target.Annotations()},
+		{"label", o.Target.Labels(), n.Target.Labels()},
+	} {
+		for _, k := range slices.Sorted(maps.Keys(keysOf(f.old, f.new))) {
+			ov, oin := f.old[k]
+			nv, nin := f.new[k]
 			if !ours[k] && (oin != nin || ov != nv) {
-				what = append(what, strings.TrimSuffix(field, "s")+" "+k)
+				what = append(what, f.name+" "+k)
 			}
 		}
 	}
-	if nodeText(o.Target.Template, "spec") != nodeText(n.Target.Template, "spec") {
-		what = append(what, "the spec")
+	if o.Target.Rest() != n.Target.Rest() {
+		if o.Target.Workload() {
+			what = append(what, "the resource")
+		} else {
+			what = append(what, "the spec")
+		}
 	}
 	return what
-}
-
-// stringMap is the map of strings at path under n, or nil.
-func stringMap(n *yaml.RNode, path ...string) map[string]string {
-	m, err := n.Pipe(yaml.Lookup(path...))
-	if err != nil || m == nil || m.YNode().Kind != yaml.MappingNode {
-		return nil
-	}
-	out := map[string]string{}
-	_ = m.VisitFields(func(f *yaml.MapNode) error {
-		out[f.Key.YNode().Value] = f.Value.YNode().Value
-		return nil
-	})
-	return out
-}
-
-// nodeText is the node at path under n written as YAML, "" when absent:
-// two renders of one template compare equal when their content does.
-func nodeText(n *yaml.RNode, path ...string) string {
-	v, err := n.Pipe(yaml.Lookup(path...))
-	if err != nil || v == nil {
-		return ""
-	}
-	s, err := v.String()
-	if err != nil {
-		return ""
-	}
-	return s
 }

@@ -134,3 +134,44 @@ confighash diff --renders: the render is not stable: 2 ConfigMaps and Secrets di
 		}
 	}
 }
+
+// TestDiffRendersOperatorWorkload: an operator's workload (a Prometheus)
+// carries its hash in spec.podMetadata.annotations. Two renders whose
+// counted Secret differs roll it for that Secret, and confighash's own
+// annotation there is not "the resource" differing; a field of its own that
+// differs is.
+func TestDiffRendersOperatorWorkload(t *testing.T) {
+	const prom = `apiVersion: v1
+kind: Secret
+metadata: {name: etcd, namespace: mon}
+stringData: {ca.crt: "@ca"}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: mon}
+spec:
+  podMetadata:
+    annotations: {checksum.confighash.dev/config: "@hash", team: obs}
+  replicas: @replicas
+  secrets: [etcd]
+`
+	dir := t.TempDir()
+	write := func(name string, replace ...string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.NewReplacer(replace...).Replace(prom)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	first := write("1.yaml", "@ca", "CA1", "@hash", "1111", "@replicas", "2")
+	second := write("2.yaml", "@ca", "CA2", "@hash", "2222", "@replicas", "2")
+	code, out, _ := runMain(t, []string{"diff", "--renders", first, second}, "")
+	if !strings.Contains(out, "unstable: Secret mon/etcd: key ca.crt differs\n  rolls Prometheus mon/k8s spec.podMetadata.annotations") || strings.Contains(out, "the resource") || code != 1 {
+		t.Errorf("exit %d; stdout:\n%s", code, out)
+	}
+	third := write("3.yaml", "@ca", "CA1", "@hash", "3333", "@replicas", "3")
+	code, out, _ = runMain(t, []string{"diff", "--renders", first, third}, "")
+	if line := "unstable: Prometheus mon/k8s spec.podMetadata.annotations  (" + third + "): the resource differs between the renders"; code != 1 || !strings.Contains(out, line) {
+		t.Errorf("exit %d; no %q in:\n%s", code, line, out)
+	}
+}

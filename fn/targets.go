@@ -52,6 +52,48 @@ func (t *Target) AnnotationsField() string {
 	return t.field("metadata.annotations")
 }
 
+// Annotations are the annotations the target carries, where a run writes
+// its own (a pod template's metadata.annotations, an operator's path).
+func (t *Target) Annotations() map[string]string { return t.annotations() }
+
+// Labels are a pod template's labels; none for an operator's workload.
+func (t *Target) Labels() map[string]string {
+	if t.Workload() {
+		return map[string]string{}
+	}
+	return yamltext.StringMap(yamltext.Map(t.Template.YNode(), "metadata"), "labels")
+}
+
+// Rest is the target's content as YAML without its metadata (a pod
+// template's spec) or, for an operator's workload, without the annotations
+// a run writes: two renders of it are the same when their Rest is.
+func (t *Target) Rest() string {
+	n := t.Template.Copy()
+	path := t.annotationsPath()
+	if !t.Workload() {
+		path = path[:1] // metadata
+	}
+	holder := n.YNode()
+	for _, f := range path[:len(path)-1] {
+		if holder = yamltext.Map(holder, f); holder == nil {
+			break
+		}
+	}
+	if holder != nil {
+		for i := 0; i+1 < len(holder.Content); i += 2 {
+			if holder.Content[i].Value == path[len(path)-1] {
+				holder.Content = append(holder.Content[:i], holder.Content[i+2:]...)
+				break
+			}
+		}
+	}
+	s, err := n.String()
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
 // annotations are the annotations the target carries.
 func (t *Target) annotations() map[string]string {
 	n := t.Template.YNode()
