@@ -25,6 +25,12 @@
 //   - own.go: which annotations of a pod template are confighash's: it
 //     changes those and never any other
 //   - annotate.go: the one place that decides which annotations change
+//   - version.go: versioned sources, renamed by their content, and every
+//     reference that follows (SPEC 4b)
+//   - workloads.go: operators' custom resources as targets, the built-in
+//     table of their references (issue 13)
+//   - producers.go: custom resources that make Secrets, as sources of them
+//     (issue 13)
 //   - process.go: one run over a list of items (Transform, Resolve, and
 //     Processor for kyaml's framework.Execute), producing results
 package fn
